@@ -1,0 +1,10 @@
+"""cloudcti: an open-source CTI server for BroadWorks-based cloud PBXs."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("cloudcti")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

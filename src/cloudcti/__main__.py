@@ -1,0 +1,5 @@
+"""Allow ``python -m cloudcti``."""
+
+from cloudcti.cli import main
+
+main()
