@@ -46,6 +46,38 @@ def demo() -> None:
     run_protocol_demo(typer.echo)
 
 
+@app.command()
+def sim(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: list[int] = typer.Option(  # noqa: B008 - Typer declares options this way
+        [8090], "--port", help="Port of one Xsi host; repeat for several hosts of one PBX."
+    ),
+    scenario: str = typer.Option("demo", "--scenario", help="Starting PBX: demo or empty."),
+) -> None:
+    """Run the simulated Cloud PBX (Xsi-Actions, Xsi-Events and the /sim/v1 control API)."""
+    from cloudcti.sim.scenarios import SCENARIOS
+    from cloudcti.sim.server import SimServer
+
+    if scenario not in SCENARIOS:
+        typer.echo(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}", err=True)
+        raise typer.Exit(2)
+    server = SimServer(host=host, ports=port, scenario=scenario)
+    try:
+        server.start()
+    except RuntimeError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    for url in server.urls:
+        typer.echo(f"cloudcti sim: Xsi host {url} (control API {url}/sim/v1/state)")
+    try:
+        while server.is_alive():
+            server.join(0.5)
+    except KeyboardInterrupt:
+        typer.echo("cloudcti sim: stopping")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

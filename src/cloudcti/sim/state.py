@@ -1,0 +1,132 @@
+"""The running simulator: PBX model, event hub, config, request log and Basic-auth checks."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cloudcti.sim import scenarios
+from cloudcti.sim.channels import EventHub
+from cloudcti.sim.config import SimConfig
+from cloudcti.sim.errors import CODE_LOCKED, CODE_UNAUTHORIZED, XsiError
+from cloudcti.sim.model import Notice, Pbx, User
+
+REQUEST_LOG_LIMIT = 100_000
+
+
+def basic_username(header: str | None) -> tuple[str, str] | None:
+    """(user, password) from an ``Authorization: Basic`` header, None if absent or malformed."""
+    if not header or header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return (user, password) if sep else None
+
+
+class Sim:
+    """Everything one simulated PBX holds; all methods run on the server's event loop."""
+
+    def __init__(self, scenario: str = "empty", clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.config = SimConfig()
+        self.requests: list[dict[str, Any]] = []
+        self._request_seq = 0
+        self.pbx: Pbx = scenarios.build(scenario)
+        self.hub = EventHub(self.pbx, self.config)
+
+    def now(self) -> float:
+        """Current time in epoch seconds."""
+        return self.clock()
+
+    def now_ms(self) -> int:
+        """Current time in epoch milliseconds."""
+        return int(self.clock() * 1000)
+
+    def reset(self, scenario: str) -> None:
+        """A fresh PBX (ValueError for unknown scenarios); open streams are closed."""
+        pbx = scenarios.build(scenario)
+        self.hub.close_all()
+        self.pbx = pbx
+        self.hub = EventHub(pbx, self.config)
+
+    def apply(self, notices: Iterable[Notice]) -> None:
+        """Publish what the model reported, then forget ended calls."""
+        self.hub.publish(notices)
+        self.pbx.forget_released()
+
+    def tick(self) -> None:
+        """Fire every due timer (called periodically by the server)."""
+        self.apply(self.pbx.expire_unanswered(self.now()))
+        self.hub.tick(self.now())
+
+    # ---- auth and log ------------------------------------------------------------------
+
+    def authenticate(self, header: str | None) -> User:
+        """The user named by valid Basic credentials; 401 (with challenge) otherwise.
+
+        ``lockout_after`` consecutive failures lock the account until the control API unlocks it.
+        """
+        credentials = basic_username(header)
+        if credentials is None:
+            raise XsiError(401, "Authentication required", CODE_UNAUTHORIZED, challenge=True)
+        user_id, password = credentials
+        user = self.pbx.users.get(user_id.lower())
+        if user is None:
+            raise XsiError(401, "Invalid user id or password", CODE_UNAUTHORIZED, challenge=True)
+        if user.locked:
+            raise XsiError(
+                401,
+                "Account is locked after too many failed login attempts",
+                CODE_LOCKED,
+                challenge=True,
+            )
+        if password != user.password:
+            user.failures += 1
+            if user.failures >= self.config.lockout_after:
+                user.locked = True
+            raise XsiError(401, "Invalid user id or password", CODE_UNAUTHORIZED, challenge=True)
+        user.failures = 0
+        return user
+
+    def record(
+        self, host: str, method: str, path: str, query: str, user_id: str | None, status: int
+    ) -> None:
+        """Append one Xsi request to the log (oldest entries drop past the limit)."""
+        self._request_seq += 1
+        self.requests.append(
+            {
+                "seq": self._request_seq,
+                "at": _iso(self.now()),
+                "host": host,
+                "method": method,
+                "path": path,
+                "query": query,
+                "user_id": user_id,
+                "status": status,
+            }
+        )
+        if len(self.requests) > REQUEST_LOG_LIMIT:
+            del self.requests[: len(self.requests) - REQUEST_LOG_LIMIT]
+
+    def state(self) -> dict[str, Any]:
+        """``GET /sim/v1/state``."""
+        return {
+            "enterprise_id": self.pbx.enterprise_id,
+            "group_id": self.pbx.group_id,
+            "users": [u.public() for u in self.pbx.users.values()],
+            "calls": [c.public() for c in self.pbx.calls.values()],
+            "channels": [c.public() for c in self.hub.channels.values()],
+            "subscriptions": [s.public() for s in self.hub.subscriptions.values()],
+            "config": self.config.as_dict(),
+        }
+
+
+def _iso(epoch: float) -> str:
+    millis = int(epoch * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{millis:03d}Z"
