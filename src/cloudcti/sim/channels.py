@@ -489,7 +489,7 @@ class EventHub:
             return  # no channel: the event is lost and the client sees a sequence gap
         pending = Pending(event_id, channel_set.set_id, subscription.subscription_id, "", render)
         self._send(channel_set, pending, channel)
-        if len(channel_set.pending) >= self.config.unacked_limit:
+        if len(channel_set.pending) > self.config.unacked_limit:
             for channel_id in list(channel_set.channels):
                 self.terminate(channel_id, "NonResponsiveChannel")
             for event in channel_set.pending:

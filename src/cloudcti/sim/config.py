@@ -16,7 +16,8 @@ class SimConfig:
 
     ``channel_expires_s``/``subscription_expires_s`` are what the PBX grants, whatever the
     client asked (a real XSP answered 86400 to a request of 120); with ``None`` the request is
-    honoured, clamped to at least 3600.
+    honoured, clamped to at least 3600. A channel set holding more than ``unacked_limit``
+    unacknowledged events is ended with ``NonResponsiveChannel``.
     """
 
     event_timeout_s: float = 30.0
