@@ -20,6 +20,11 @@ from cloudcti.xsi._calls import (
     ReleaseCause,
     ReleasingParty,
 )
+from cloudcti.xsi._decode import (
+    decode_call,
+    decode_conference,
+    parse_event,
+)
 from cloudcti.xsi._errors import LocalProtocolError, RemoteProtocolError, XsiError
 from cloudcti.xsi._events import (
     BroadWorksAnywhereEvent,
@@ -198,5 +203,8 @@ __all__ = [
     "VoiceMessaging",
     "VoiceMessagingEvent",
     "XsiError",
+    "decode_call",
+    "decode_conference",
+    "parse_event",
     "parse_xml",
 ]

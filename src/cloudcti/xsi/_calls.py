@@ -4,6 +4,10 @@ Closed sets whose unknown value means a broken document (call state, personality
 status, releasing party) are enums: the decoder rejects other values. Open sets that new
 BroadWorks releases extend (redirect reason, call type, release cause) stay strings, with
 the known values as constants, so a newer PBX cannot take the channel down.
+
+``Call`` and ``PartyInfo`` are frozen dataclasses *without* slots: the decoder builds them
+from a dict in one step (``_read.build``), which a slotted class does not allow. They are as
+immutable as the rest.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ class RedirectReason:
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PartyInfo:
     """A party of a call (``remoteParty``, a redirection's ``party``)."""
 
@@ -126,7 +130,7 @@ class ReleaseCause:
     cdr_termination_cause: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Call:
     """One call leg of the monitored user; all times are epoch milliseconds."""
 

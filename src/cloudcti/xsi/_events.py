@@ -85,9 +85,10 @@ class ErrorEvent(Event):
 # --- subscription events -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Envelope:
-    """The part every subscription event shares (PROTOCOL.md §3.5).
+    """The part every subscription event shares (PROTOCOL.md §3.5). Without slots, so the
+    decoder can build it in one step (see ``_read.build``).
 
     ``user_id`` is the subscription's *owner* (``userId``, or ``clientId`` for client-app
     owners); the monitored user is ``target_id``."""
