@@ -1,0 +1,130 @@
+"""Journal entries (CONTRACT.md §2.1 ``JournalEntry``, R13): one per ended call per line.
+
+The status is decided from the call's whole history (``CallHistory``), not from its last
+event. For an inbound call, in this order:
+answered here → ``answered`` (on a parallel-ringing number or the mobile:
+``answered_elsewhere``); redirected to or answered by voicemail → ``voicemail``; redirected
+with reason ``do-not-disturb`` → ``dnd``; reason ``follow-me`` (taken by a parallel-ringing
+location) → ``answered_elsewhere``; any other redirect (forwarding, deflection) →
+``forwarded``; release cause ``Busy`` → ``busy``; released while DND was on → ``dnd``;
+released by the user → ``rejected``; otherwise ``missed``.
+For an outbound call: voicemail → ``voicemail``; answered → ``answered``; handed on by a
+transfer before it was answered → ``forwarded``; otherwise ``not_reached``.
+Feature-code "calls" (``*72…``) get no entry, except calls to a voicemail number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cloudcti.domain.calls import Call, Device, Direction, Remote
+from cloudcti.xsi._calls import RedirectReason, ReleasingParty
+
+__all__ = ["CallHistory", "JournalEntry", "JournalStatus", "entry_for", "status_of"]
+
+
+class JournalStatus(StrEnum):
+    """How a call ended for this line (CONTRACT.md §2.1)."""
+
+    ANSWERED = "answered"
+    MISSED = "missed"
+    ANSWERED_ELSEWHERE = "answered_elsewhere"
+    VOICEMAIL = "voicemail"
+    FORWARDED = "forwarded"
+    REJECTED = "rejected"
+    DND = "dnd"
+    BUSY = "busy"
+    NOT_REACHED = "not_reached"
+
+
+@dataclass(frozen=True, slots=True)
+class CallHistory:
+    """What happened to one call leg over its life, accumulated event by event."""
+
+    direction: Direction
+    started_at: int
+    answered_at: int | None = None
+    answered_device: Device | None = None
+    redirect_reasons: tuple[str, ...] = ()
+    voicemail: bool = False
+    dnd_when_received: bool = False
+    release_cause: str | None = None
+    releasing_party: ReleasingParty | None = None
+    feature_code: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One ended call as the journal shows it; times are epoch milliseconds."""
+
+    id: str
+    call_id: str
+    line_id: str
+    direction: Direction
+    remote: Remote
+    status: JournalStatus
+    device: Device
+    started_at: int
+    answered_at: int | None
+    ended_at: int
+    duration_s: int
+
+
+_ELSEWHERE = frozenset({Device.PARALLEL, Device.MOBILE})
+_HANDED_ON = frozenset({RedirectReason.TRANSFER, RedirectReason.DEFLECTION})
+
+
+def status_of(history: CallHistory) -> JournalStatus:
+    """The journal status of a call with this history (rules in the module docstring)."""
+    answered = history.answered_at is not None
+    reasons = history.redirect_reasons
+    if history.direction is Direction.OUTBOUND:
+        if history.voicemail:
+            return JournalStatus.VOICEMAIL
+        if answered:
+            return JournalStatus.ANSWERED
+        if any(r in _HANDED_ON for r in reasons):
+            return JournalStatus.FORWARDED
+        return JournalStatus.NOT_REACHED
+    if answered:
+        if history.answered_device in _ELSEWHERE:
+            return JournalStatus.ANSWERED_ELSEWHERE
+        return JournalStatus.ANSWERED
+    if history.voicemail:
+        return JournalStatus.VOICEMAIL
+    if RedirectReason.DO_NOT_DISTURB in reasons:
+        return JournalStatus.DND
+    if RedirectReason.FOLLOW_ME in reasons:
+        return JournalStatus.ANSWERED_ELSEWHERE
+    if reasons:
+        return JournalStatus.FORWARDED
+    if history.release_cause == "Busy":
+        return JournalStatus.BUSY
+    if history.dnd_when_received:
+        return JournalStatus.DND
+    if history.releasing_party is ReleasingParty.LOCAL:
+        return JournalStatus.REJECTED
+    return JournalStatus.MISSED
+
+
+def entry_for(call: Call, history: CallHistory) -> JournalEntry | None:
+    """The journal entry of an ended call (``None`` for feature-code calls)."""
+    if history.feature_code and not history.voicemail:
+        return None
+    ended_at = call.ended_at if call.ended_at is not None else history.started_at
+    answered_at = history.answered_at
+    duration_ms = max(0, ended_at - answered_at) if answered_at is not None else 0
+    return JournalEntry(
+        id=f"{call.line_id}/{call.id}/{history.started_at}",
+        call_id=call.id,
+        line_id=call.line_id,
+        direction=history.direction,
+        remote=call.remote,
+        status=status_of(history),
+        device=history.answered_device or call.device,
+        started_at=history.started_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        duration_s=round(duration_ms / 1000),
+    )
