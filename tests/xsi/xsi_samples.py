@@ -195,9 +195,7 @@ CONFERENCE_RELEASED = envelope(
     b"<xsi:state>Released</xsi:state></xsi:conference></xsi:eventData>"
 )
 
-SUBSCRIPTION_TERMINATED = envelope(
-    b'<xsi:eventData xsi1:type="xsi:SubscriptionTerminatedEvent" />'
-)
+SUBSCRIPTION_TERMINATED = envelope(b'<xsi:eventData xsi1:type="xsi:SubscriptionTerminatedEvent" />')
 
 CFA = envelope(
     b"""<xsi:eventData xsi1:type="xsi:CallForwardingAlwaysEvent">

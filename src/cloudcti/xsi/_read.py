@@ -153,7 +153,7 @@ class Fields:
     skipped; of repeated children the first wins; a missing required field or a bad value
     raises :class:`RemoteProtocolError` naming the element and field."""
 
-    __slots__ = ("_required", "_table", "_where")
+    __slots__ = ("_element_of", "_required", "_table", "_where")
 
     def __init__(
         self, where: str, fields: dict[str, FieldSpec], required: Iterable[str] = ()
@@ -163,6 +163,9 @@ class Fields:
             _PREFIX + local: _entry(spec) for local, spec in fields.items()
         }
         self._required = frozenset(required)
+        self._element_of: dict[str, str] = {}
+        for local, spec in fields.items():
+            self._element_of.setdefault(spec[0], local)
 
     def read(self, element: etree._Element) -> dict[str, Any]:
         """The keyword arguments found in ``element``'s children."""
@@ -199,9 +202,10 @@ class Fields:
                         values[attribute[0]] = value
         except (ValueError, KeyError, TypeError):
             raw = (child.text or "").strip()[:40]
-            raise RemoteProtocolError(f"{self._where}: bad {name} {raw!r}") from None
+            element_name = self._element_of.get(name, name)
+            raise RemoteProtocolError(f"{self._where}: bad {element_name} {raw!r}") from None
         if self._required and not self._required <= values.keys():
-            missing = ", ".join(sorted(self._required - values.keys()))
+            missing = ", ".join(sorted(self._element_of[f] for f in self._required - values.keys()))
             raise RemoteProtocolError(f"{self._where}: {missing} missing")
         return values
 
