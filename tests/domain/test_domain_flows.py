@@ -32,7 +32,7 @@ from cloudcti.domain.events import (
     ServiceReadRequired,
 )
 from cloudcti.domain.journal import JournalEntry, JournalStatus
-from cloudcti.domain.lines import LineState
+from cloudcti.domain.lines import LineState, internal_calls
 from cloudcti.domain.presence import ForwardingKind, PresenceState
 from cloudcti.xsi._calls import (
     CallState as X,
@@ -489,8 +489,10 @@ def test_calls_of_two_monitored_lines_share_the_tracking_id() -> None:
     into = leg("b:0", remote="tel:771", tracking="536:1")
     alice_state, _ = run([alice.call(CallOriginatedEvent, out)])
     bob_state, _ = run([bob.call(CallReceivedEvent, into)])
-    assert alice_state.calls[0].tracking_id == bob_state.calls[0].tracking_id
-    assert alice_state.calls[0].id != bob_state.calls[0].id
+    bob_state = replace(bob_state, config=replace(bob_state.config, line_id="line-bob"))
+    (pair,) = internal_calls([alice_state, bob_state]).values()
+    assert {c.id for c in pair} == {"a:0", "b:0"}
+    assert internal_calls([alice_state]) == {}
 
 
 def test_a_snapshot_ends_calls_the_pbx_no_longer_has() -> None:

@@ -95,7 +95,15 @@ from cloudcti.xsi._services import (
     VoiceMessaging,
 )
 
-__all__ = ["ENDED_MEMORY", "Line", "LineConfig", "LineState", "LineStatus", "TrackedCall"]
+__all__ = [
+    "ENDED_MEMORY",
+    "Line",
+    "LineConfig",
+    "LineState",
+    "LineStatus",
+    "TrackedCall",
+    "internal_calls",
+]
 
 ENDED_MEMORY = 256
 VOICE_MESSAGING = "VoiceMessaging"
@@ -479,6 +487,20 @@ class LineState:
         if after_state.presence != self.presence:
             events.append(PresenceUpdated(self.line_id, after_state.presence))
         return after_state, events
+
+
+def internal_calls(lines: Iterable[LineState]) -> dict[str, tuple[Call, ...]]:
+    """Calls between monitored lines, by ``extTrackingId`` (the same on both legs): only
+    tracking ids seen on more than one line."""
+    groups: dict[str, list[Call]] = {}
+    for line in lines:
+        for call in line.calls:
+            groups.setdefault(call.tracking_id, []).append(call)
+    return {
+        tracking: tuple(calls)
+        for tracking, calls in groups.items()
+        if len({c.line_id for c in calls}) > 1
+    }
 
 
 def _position(event: SubscriptionEvent) -> tuple[str, int]:
