@@ -113,13 +113,18 @@ def parse_event(data: bytes, *, max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> 
 
 
 def xsi_type(element: etree._Element) -> str:
-    """The local name of ``xsi1:type``, checked to be in the Xsi namespace."""
+    """The local name of ``xsi1:type`` of an element in the Xsi namespace, checked to name a
+    type in the Xsi namespace too."""
     value = element.get(XSI_TYPE)
     if not value:
         raise RemoteProtocolError(f"{etree.QName(element).localname} has no type attribute")
     prefix, colon, local = value.partition(":")
     if not colon:
         prefix, local = "", value
+    # The element's own prefix is bound to the element's namespace, so when the value uses
+    # it (the usual case) there is no need to build the map of namespaces in scope.
+    if (prefix or None) == element.prefix:
+        return local
     namespace = element.nsmap.get(prefix or None)
     if namespace != XSI_NS:
         raise RemoteProtocolError(f"type {value[:80]!r} is not in the Xsi namespace")
@@ -139,6 +144,8 @@ def _subscription_event(root: etree._Element, raw: bytes) -> ev.SubscriptionEven
         if decoder is None:
             return ev.UnknownEvent(envelope=envelope, type_name=kind, raw=raw)
         event_class, event_fields = decoder
+        if event_fields is _CALL_FIELD and len(data) == 1 and data[0].tag == _T_CALL:
+            return event_class(envelope, decode_call(data[0]))  # the common case, short
         return event_class(envelope=envelope, **event_fields.read(data))
     except RemoteProtocolError as exc:
         raise RemoteProtocolError(str(exc), event_id=envelope.event_id) from None
@@ -452,7 +459,7 @@ _ANYWHERE_LOCATION = Fields(
     "location",
     {
         "locationUri": ("location_uri", Kind.OPTIONAL),
-        "phoneNumber": ("phone_number", Kind.STRING, ("country_code", "countryCode")),
+        "phoneNumber": ("phone_number", Kind.OPTIONAL, ("country_code", "countryCode")),
         "active": ("active", Kind.BOOLEAN),
         "description": ("description", Kind.OPTIONAL),
     },
