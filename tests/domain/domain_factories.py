@@ -8,27 +8,25 @@ from typing import Any, TypeVar
 
 from cloudcti.domain.lines import LineConfig, LineState
 from cloudcti.domain.numbers import DialingParameters, Directory
-from cloudcti.xsi._calls import (
+from cloudcti.xsi import (
     Call,
+    CallEvent,
+    CallRedirectedEvent,
     CallState,
+    CallSubscriptionEvent,
     Conference,
+    ConferenceEvent,
     ConferenceParticipant,
     Endpoint,
     EndpointKind,
+    Envelope,
     HookStatus,
+    HookStatusEvent,
     PartyInfo,
     Personality,
     Redirect,
     ReleaseCause,
     ReleasingParty,
-)
-from cloudcti.xsi._events import (
-    CallEvent,
-    CallRedirectedEvent,
-    CallSubscriptionEvent,
-    ConferenceEvent,
-    Envelope,
-    HookStatusEvent,
     ServiceEvent,
     SubscriptionEvent,
 )

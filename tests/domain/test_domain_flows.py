@@ -34,22 +34,11 @@ from cloudcti.domain.events import (
 from cloudcti.domain.journal import JournalEntry, JournalStatus
 from cloudcti.domain.lines import LineState, internal_calls
 from cloudcti.domain.presence import ForwardingKind, PresenceState
-from cloudcti.xsi._calls import (
-    CallState as X,
-)
-from cloudcti.xsi._calls import (
-    Endpoint,
-    EndpointKind,
-    HookStatus,
-    Personality,
-    Redirection,
-    RedirectReason,
-    ReleasingParty,
-)
-from cloudcti.xsi._events import (
+from cloudcti.xsi import (
     CallAnsweredEvent,
     CallCollectingEvent,
     CallForwardedEvent,
+    CallForwardingAlways,
     CallForwardingAlwaysEvent,
     CallHeldEvent,
     CallOriginatedEvent,
@@ -59,11 +48,22 @@ from cloudcti.xsi._events import (
     CallRetrievedEvent,
     ConferenceReleasedEvent,
     ConferenceStartedEvent,
+    DoNotDisturb,
     DoNotDisturbEvent,
+    Endpoint,
+    EndpointKind,
     Event,
+    HookStatus,
+    Personality,
+    Redirection,
+    RedirectReason,
+    ReleasingParty,
+    VoiceMessaging,
     VoiceMessagingEvent,
 )
-from cloudcti.xsi._services import CallForwardingAlways, DoNotDisturb, VoiceMessaging
+from cloudcti.xsi import (
+    CallState as X,
+)
 
 OUT = Personality.ORIGINATOR
 IN = Personality.TERMINATOR

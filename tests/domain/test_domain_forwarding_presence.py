@@ -26,7 +26,7 @@ from cloudcti.domain.presence import (
     presence_for_viewer,
     presence_of,
 )
-from cloudcti.xsi._services import (
+from cloudcti.xsi import (
     CallForwardingAlways,
     CallForwardingBusy,
     CallForwardingNoAnswer,

@@ -19,9 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cloudcti.domain.lines import LineState
-from cloudcti.xsi._calls import Call, Personality, RedirectReason, ReleasingParty
-from cloudcti.xsi._calls import CallState as X
-from cloudcti.xsi._events import (
+from cloudcti.xsi import (
+    Call,
     CallAnsweredEvent,
     CallHeldEvent,
     CallOriginatedEvent,
@@ -31,10 +30,14 @@ from cloudcti.xsi._events import (
     CallSubscriptionEvent,
     ConferenceReleasedEvent,
     ConferenceStartedEvent,
+    DoNotDisturb,
     DoNotDisturbEvent,
     Event,
+    Personality,
+    RedirectReason,
+    ReleasingParty,
 )
-from cloudcti.xsi._services import DoNotDisturb
+from cloudcti.xsi import CallState as X
 
 ACTIONS = (
     "receive",

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudcti.xsi._errors import LocalProtocolError, RemoteProtocolError
-from cloudcti.xsi._framing import EventStream
+from cloudcti.xsi import EventStream, LocalProtocolError, RemoteProtocolError
 
 DECL = b'<?xml version="1.0" encoding="UTF-8"?>'
 

@@ -9,16 +9,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from cloudcti.xsi._errors import LocalProtocolError
-from cloudcti.xsi._requests import (
+from cloudcti.xsi import (
     ACTIONS_ROOT,
     EVENTS_ROOT,
     NEVER_EXPIRES,
+    AnywhereLocation,
+    BroadWorksAnywhere,
+    CallForwardingAlways,
+    CallForwardingBusy,
+    CallForwardingNoAnswer,
     CallLocation,
     DeclineReason,
+    DoNotDisturb,
     EventPackage,
     EventResponseStatus,
+    LocalProtocolError,
+    RemoteOffice,
     Service,
+    SimRingIncomingCalls,
+    SimRingLocation,
+    SimultaneousRingPersonal,
+    VoiceMessaging,
     XsiRequest,
     add_channel,
     add_to_conference,
@@ -55,19 +66,6 @@ from cloudcti.xsi._requests import (
     talk,
     update_channel,
     vm_transfer,
-)
-from cloudcti.xsi._services import (
-    AnywhereLocation,
-    BroadWorksAnywhere,
-    CallForwardingAlways,
-    CallForwardingBusy,
-    CallForwardingNoAnswer,
-    DoNotDisturb,
-    RemoteOffice,
-    SimRingIncomingCalls,
-    SimRingLocation,
-    SimultaneousRingPersonal,
-    VoiceMessaging,
 )
 
 XSI = "{http://schema.broadsoft.com/xsi}"

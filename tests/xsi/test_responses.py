@@ -9,17 +9,30 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloudcti.xsi._calls import CallState, EndpointKind, Personality
-from cloudcti.xsi._errors import RemoteProtocolError
-from cloudcti.xsi._responses import (
+from cloudcti.xsi import (
+    AnywhereLocation,
+    BroadWorksAnywhere,
+    CallForwardingAlways,
+    CallForwardingBusy,
+    CallForwardingNoAnswer,
     CallRef,
     CallStartInfo,
+    CallState,
     ChannelInfo,
     DirectoryEntry,
+    DoNotDisturb,
+    EndpointKind,
     ErrorInfo,
     FeatureAccessCode,
+    Personality,
+    RemoteOffice,
+    RemoteProtocolError,
     ServiceRef,
+    SimRingIncomingCalls,
+    SimRingLocation,
+    SimultaneousRingPersonal,
     Subscription,
+    VoiceMessaging,
     parse_broadworks_anywhere,
     parse_call,
     parse_call_forwarding_always,
@@ -41,19 +54,6 @@ from cloudcti.xsi._responses import (
     parse_subscription,
     parse_subscription_list,
     parse_voice_messaging,
-)
-from cloudcti.xsi._services import (
-    AnywhereLocation,
-    BroadWorksAnywhere,
-    CallForwardingAlways,
-    CallForwardingBusy,
-    CallForwardingNoAnswer,
-    DoNotDisturb,
-    RemoteOffice,
-    SimRingIncomingCalls,
-    SimRingLocation,
-    SimultaneousRingPersonal,
-    VoiceMessaging,
 )
 
 NS = 'xmlns="http://schema.broadsoft.com/xsi"'

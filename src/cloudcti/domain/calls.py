@@ -35,9 +35,9 @@ from cloudcti.domain.numbers import (
     display,
     normalise,
 )
-from cloudcti.xsi._calls import Call as XsiCall
-from cloudcti.xsi._calls import CallState as XsiCallState
-from cloudcti.xsi._calls import EndpointKind, PartyInfo, Personality, RedirectReason
+from cloudcti.xsi import Call as XsiCall
+from cloudcti.xsi import CallState as XsiCallState
+from cloudcti.xsi import EndpointKind, PartyInfo, Personality, RedirectReason
 
 __all__ = [
     "Call",

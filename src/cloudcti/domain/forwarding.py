@@ -25,7 +25,7 @@ from cloudcti.domain.numbers import (
     NumberError,
     normalise,
 )
-from cloudcti.xsi._services import (
+from cloudcti.xsi import (
     CallForwardingAlways,
     CallForwardingBusy,
     CallForwardingNoAnswer,

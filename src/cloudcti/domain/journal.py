@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cloudcti.domain.calls import Call, Device, Direction, Remote
-from cloudcti.xsi._calls import RedirectReason, ReleasingParty
+from cloudcti.xsi import RedirectReason, ReleasingParty
 
 __all__ = ["CallHistory", "JournalEntry", "JournalStatus", "entry_for", "status_of"]
 

@@ -64,36 +64,35 @@ from cloudcti.domain.forwarding import (
 from cloudcti.domain.journal import CallHistory, entry_for
 from cloudcti.domain.numbers import EMPTY_DIRECTORY, DialingParameters, Directory
 from cloudcti.domain.presence import Presence, presence_of
-from cloudcti.xsi._calls import Call as XsiCall
-from cloudcti.xsi._calls import CallState as XsiCallState
-from cloudcti.xsi._calls import Conference, HookStatus
-from cloudcti.xsi._events import (
+from cloudcti.xsi import Call as XsiCall
+from cloudcti.xsi import (
     CallEvent,
+    CallForwardingAlways,
     CallForwardingAlwaysEvent,
+    CallForwardingBusy,
     CallForwardingBusyEvent,
+    CallForwardingNoAnswer,
     CallForwardingNoAnswerEvent,
     CallRedirectedEvent,
     CallSnapshotEvent,
+    Conference,
     ConferenceEvent,
     ConferenceReleasedEvent,
+    DoNotDisturb,
     DoNotDisturbEvent,
     Event,
+    HookStatus,
     HookStatusEvent,
+    RemoteOffice,
     RemoteOfficeEvent,
     ServiceEvent,
+    SimultaneousRingPersonal,
     SimultaneousRingPersonalEvent,
     SubscriptionEvent,
+    VoiceMessaging,
     VoiceMessagingEvent,
 )
-from cloudcti.xsi._services import (
-    CallForwardingAlways,
-    CallForwardingBusy,
-    CallForwardingNoAnswer,
-    DoNotDisturb,
-    RemoteOffice,
-    SimultaneousRingPersonal,
-    VoiceMessaging,
-)
+from cloudcti.xsi import CallState as XsiCallState
 
 __all__ = [
     "ENDED_MEMORY",
