@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install system-deps lint types imports pytest bench clean
+.PHONY: demo test install system-deps postgres lint types imports pytest bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ install: $(STAMP)
 ## Debian packages the tests need (installed only when missing; CI runs as root).
 system-deps:
 	scripts/ensure-debian-packages.sh
+
+## A PostgreSQL server on 127.0.0.1 with the role the storage tests use.
+postgres: system-deps
+	scripts/start-postgres.sh
 
 demo: install
 	$(BIN)/cloudcti demo
@@ -36,7 +40,7 @@ imports: install
 pytest: install
 	$(BIN)/pytest
 
-test: system-deps install lint types imports pytest
+test: system-deps install lint types imports postgres pytest
 
 bench: install
 	$(BIN)/python bench/xsi_decode.py

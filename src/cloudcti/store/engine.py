@@ -1,0 +1,56 @@
+"""Database URL → async engine: SQLite (WAL, foreign keys on) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+__all__ = ["DATABASE_FILE_NAME", "async_url", "create_engine", "sqlite_url"]
+
+DATABASE_FILE_NAME = "cloudcti.sqlite3"
+
+# A writer waits this long for another connection's write lock before SQLITE_BUSY.
+_SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The URL of the default SQLite database file in ``data_dir``."""
+    return f"sqlite+aiosqlite:///{(data_dir / DATABASE_FILE_NAME).resolve()}"
+
+
+def async_url(url: str | URL) -> URL:
+    """``url`` with the async driver cloudcti uses: aiosqlite for SQLite, asyncpg for PostgreSQL.
+
+    ``postgresql://…`` and ``sqlite:///…`` as a user writes them are accepted."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url``; SQLite connections get WAL, ``synchronous=NORMAL``,
+    foreign keys and a busy timeout. Dispose it (``await engine.dispose()``) when done."""
+    engine = create_async_engine(async_url(url), **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL loses at most the last transactions on power loss, never integrity.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()

@@ -1,0 +1,100 @@
+"""``Store``: the engine, the key ring and a transaction that hands out every repository."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cloudcti.store.engine import create_engine, sqlite_url
+from cloudcti.store.migrate import upgrade
+from cloudcti.store.passwords import PasswordHashing
+from cloudcti.store.repositories import (
+    DialingParametersRepository,
+    FramesRepository,
+    GatewaysRepository,
+    IdempotencyRepository,
+    InstallationRepository,
+    JournalRepository,
+    LinesRepository,
+    LocationsRepository,
+    ProcessedEventsRepository,
+    RightsRepository,
+    SecretsRepository,
+    TokensRepository,
+    UsersRepository,
+)
+from cloudcti.store.vault import KeyRing
+
+__all__ = ["Store", "Transaction"]
+
+
+class Transaction:
+    """Every repository over one connection; all of it commits or none of it does."""
+
+    def __init__(self, conn: AsyncConnection, keyring: KeyRing, hashing: PasswordHashing) -> None:
+        self.connection = conn
+        self.secrets = SecretsRepository(conn, keyring)
+        self.dialing_parameters = DialingParametersRepository(conn)
+        self.lines = LinesRepository(conn, self.secrets)
+        self.gateways = GatewaysRepository(conn, self.secrets, self.lines)
+        self.users = UsersRepository(conn, self.secrets, hashing)
+        self.locations = LocationsRepository(conn)
+        self.rights = RightsRepository(conn)
+        self.tokens = TokensRepository(conn)
+        self.idempotency = IdempotencyRepository(conn)
+        self.processed_events = ProcessedEventsRepository(conn)
+        self.installation = InstallationRepository(conn)
+        self.journal = JournalRepository(conn)
+        self.frames = FramesRepository(conn)
+
+
+class Store:
+    """The database of one installation."""
+
+    def __init__(
+        self, engine: AsyncEngine, keyring: KeyRing, hashing: PasswordHashing | None = None
+    ) -> None:
+        self.engine = engine
+        self.keyring = keyring
+        self._hashing = hashing or PasswordHashing()
+
+    @classmethod
+    async def open(
+        cls,
+        keyring: KeyRing,
+        *,
+        data_dir: Path | None = None,
+        database_url: str | URL | None = None,
+        hashing: PasswordHashing | None = None,
+    ) -> Store:
+        """Connect (``database_url``, else SQLite in ``data_dir``), migrate to head and check
+        the key against the vault's canary; raises ``SecretUnreadableError`` on a wrong key."""
+        if database_url is None:
+            if data_dir is None:
+                raise ValueError("give a data dir or a database URL")
+            data_dir.mkdir(parents=True, exist_ok=True)
+            database_url = sqlite_url(data_dir)
+        engine = create_engine(database_url)
+        store = cls(engine, keyring, hashing)
+        try:
+            await upgrade(engine)
+            async with store.transaction() as tx:
+                await tx.secrets.verify_key()
+        except BaseException:
+            await engine.dispose()
+            raise
+        return store
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        async with self.engine.begin() as conn:
+            yield Transaction(conn, self.keyring, self._hashing)
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
