@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudcti.store.repositories._sql import insert_ignoring_duplicates
@@ -40,19 +40,19 @@ class ProcessedEventsRepository:
         return new
 
     async def prune(self, gateway_id: str, *, keep: int, older_than: int) -> int:
-        """Delete the gateway's ids seen before ``older_than`` and older than its newest ``keep``
-        (ids seen in the same millisecond as the cut all stay)."""
-        newer = (
-            select(t.c.seen_at)
+        """Delete the gateway's ids seen before ``older_than`` that are not among its newest
+        ``keep``; how many were deleted."""
+        newest = (
+            select(t.c.event_id)
             .where(t.c.gateway_id == gateway_id)
-            .order_by(t.c.seen_at.desc())
-            .limit(1)
-            .offset(keep)
-            .scalar_subquery()
+            .order_by(t.c.seen_at.desc(), t.c.event_id.desc())
+            .limit(keep)
         )
         result = await self._conn.execute(
             delete(t).where(
-                and_(t.c.gateway_id == gateway_id, t.c.seen_at < older_than, t.c.seen_at < newer)
+                t.c.gateway_id == gateway_id,
+                t.c.seen_at < older_than,
+                t.c.event_id.not_in(newest),
             )
         )
         return result.rowcount
