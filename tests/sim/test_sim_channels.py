@@ -159,3 +159,12 @@ async def test_bad_bodies_get_400_error_info(pbx: Pbx) -> None:
         assert error_summary(response)
     no_set = await client.events("POST", f"/user/{ALICE}", f'<Subscription xmlns="{XSI}"/>')
     assert no_set.status_code == 400
+
+
+async def test_channel_expiry_ends_the_channel_with_expired(pbx: Pbx) -> None:
+    await pbx.config(channel_expires_s=0.3)
+    channel = await pbx.xsi(ALICE).open_channel("set-a")
+    assert channel.expires == 1  # whole seconds on the wire
+    terminated = await channel.next(kinds=("ChannelTerminatedEvent",))
+    assert terminated.reason == "Expired"
+    await channel.wait_closed()
