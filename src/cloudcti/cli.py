@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from cloudcti import __version__
@@ -76,6 +78,35 @@ def sim(
         typer.echo("cloudcti sim: stopping")
     finally:
         server.stop()
+
+
+admin = typer.Typer(help="Administration of an installation.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+
+@admin.command("rotate-key")
+def rotate_key(
+    data_dir: Path = typer.Option(  # noqa: B008 - Typer declares options this way
+        Path("data"), "--data-dir", envvar="CLOUDCTI_DATA_DIR", help="The data directory."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", envvar="CLOUDCTI_DATABASE_URL", help="PostgreSQL URL."
+    ),
+) -> None:
+    """Re-encrypt every stored secret under a new key."""
+    import asyncio
+
+    from cloudcti.store import StoreError
+    from cloudcti.store import rotate_key as rotate
+
+    try:
+        result = asyncio.run(rotate(data_dir, database_url=database_url))
+    except StoreError as error:
+        typer.echo(f"cloudcti admin rotate-key: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"re-encrypted {result.secrets} secrets under key {result.key_id}")
+    if result.key_in_environment:
+        typer.echo("now set CLOUDCTI_SECRET_KEY to the value of CLOUDCTI_NEW_SECRET_KEY")
 
 
 def main() -> None:
