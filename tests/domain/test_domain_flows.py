@@ -6,19 +6,6 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 import pytest
-from domain_factories import (
-    LINE,
-    T0,
-    Subscription,
-    answered,
-    conference,
-    fresh,
-    held,
-    leg,
-    party,
-    redirected,
-    released,
-)
 
 from cloudcti.domain.calls import CallState, Device, Direction, Feature
 from cloudcti.domain.events import (
@@ -63,6 +50,19 @@ from cloudcti.xsi import (
 )
 from cloudcti.xsi import (
     CallState as X,
+)
+from tests.domain.domain_factories import (
+    LINE,
+    T0,
+    Subscription,
+    answered,
+    conference,
+    fresh,
+    held,
+    leg,
+    party,
+    redirected,
+    released,
 )
 
 OUT = Personality.ORIGINATOR

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from domain_factories import DIRECTORY, PARAMS, T0
 
 from cloudcti.domain.calls import Call, CallState, Device, Direction, Remote
 from cloudcti.domain.feature_codes import DEFAULT_FEATURE_CODES, FeatureCodeName, FeatureCodes
@@ -36,6 +35,7 @@ from cloudcti.xsi import (
     SimultaneousRingPersonal,
     VoiceMessaging,
 )
+from tests.domain.domain_factories import DIRECTORY, PARAMS, T0
 
 
 @pytest.mark.parametrize(

@@ -4,17 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from domain_factories import (
-    T0,
-    Subscription,
-    answered,
-    conference,
-    fresh,
-    held,
-    leg,
-    redirected,
-    released,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +27,17 @@ from cloudcti.xsi import (
     ReleasingParty,
 )
 from cloudcti.xsi import CallState as X
+from tests.domain.domain_factories import (
+    T0,
+    Subscription,
+    answered,
+    conference,
+    fresh,
+    held,
+    leg,
+    redirected,
+    released,
+)
 
 ACTIONS = (
     "receive",

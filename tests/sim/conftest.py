@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from sim_helpers import ALICE, BOB, FAST_CONFIG, MONITOR, Pbx, XsdCheck, user_body
 
 from cloudcti.sim.server import SimServer
+from tests.sim.sim_helpers import ALICE, BOB, FAST_CONFIG, MONITOR, Pbx, XsdCheck, user_body
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from xsi_client import Validate, XsiClient
 
 from cloudcti.sim.server import SimServer
+from tests.sim.xsi_client import Validate, XsiClient
 
 DOMAIN = "deutschland-lan.de"
 ALICE = f"alice.adler@{DOMAIN}"

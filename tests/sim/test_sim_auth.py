@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from sim_helpers import ALICE, BOB, MONITOR, PASSWORD, Pbx
-from xsi_client import error_summary
+
+from tests.sim.sim_helpers import ALICE, BOB, MONITOR, PASSWORD, Pbx
+from tests.sim.xsi_client import error_summary
 
 
 async def test_missing_or_wrong_credentials_are_challenged(pbx: Pbx) -> None:

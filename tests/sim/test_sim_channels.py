@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 from lxml import etree
-from sim_helpers import ALICE, MONITOR, Pbx
-from xsi_client import XSI, error_summary, subscription_id
+
+from tests.sim.sim_helpers import ALICE, MONITOR, Pbx
+from tests.sim.xsi_client import XSI, error_summary, subscription_id
 
 
 async def test_xsd_is_checked(xsd_schema: etree.XMLSchema, pbx: Pbx) -> None:

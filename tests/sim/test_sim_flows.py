@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 from lxml import etree
-from sim_helpers import ALICE, BOB, MONITOR, Pbx
-from xsi_client import XSI, Doc, EventChannel, XsiClient, text
+
+from tests.sim.sim_helpers import ALICE, BOB, MONITOR, Pbx
+from tests.sim.xsi_client import XSI, Doc, EventChannel, XsiClient, text
 
 OUTSIDE = "+4930123456"
 

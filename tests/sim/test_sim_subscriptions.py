@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from lxml import etree
-from sim_helpers import ALICE, BOB, MONITOR, Pbx
-from xsi_client import XSI, error_summary, subscription_id, text
+
+from tests.sim.sim_helpers import ALICE, BOB, MONITOR, Pbx
+from tests.sim.xsi_client import XSI, error_summary, subscription_id, text
 
 ENTERPRISE = "/enterprise/{enterprise}"
 GROUP = "/serviceprovider/{enterprise}/group/{group}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-import xsi_samples as samples
 
 from cloudcti.xsi import (
     CallForwardingAlways,
@@ -33,6 +32,7 @@ from cloudcti.xsi import (
     SubscriptionTerminatedEvent,
     parse_event,
 )
+from tests.xsi import xsi_samples as samples
 
 ALL_SAMPLES = {
     name: value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import xsi_samples as samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from cloudcti.xsi import (
     UnknownEvent,
     parse_event,
 )
+from tests.xsi import xsi_samples as samples
 
 SUBSCRIPTION_SAMPLES = [
     samples.CALL_RECEIVED,
