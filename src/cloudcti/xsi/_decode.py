@@ -214,12 +214,22 @@ def decode_endpoint(element: etree._Element) -> Endpoint:
         if child.tag in _ENDPOINT_ADDRESS:
             address = (child.text or "").strip()
             if address:
-                return Endpoint(kind=_ENDPOINT_KINDS.get(kind_name, kind_name), address=address)
+                key = (kind_name, address)
+                endpoint = _SEEN_ENDPOINTS.get(key)
+                if endpoint is None:
+                    if len(_SEEN_ENDPOINTS) >= _SEEN_ENDPOINTS_MAX:
+                        _SEEN_ENDPOINTS.clear()
+                    kind = _ENDPOINT_KINDS.get(kind_name, kind_name)
+                    endpoint = _SEEN_ENDPOINTS[key] = Endpoint(kind=kind, address=address)
+                return endpoint
     raise RemoteProtocolError(f"{kind_name}: address missing")
 
 
 _ENDPOINT_KINDS: dict[str, EndpointKind] = {str(kind): kind for kind in EndpointKind}
 _ENDPOINT_ADDRESS = frozenset((tag("addressOfRecord"), tag("address")))
+# A line's few devices recur in every event of every call: share the immutable values.
+_SEEN_ENDPOINTS: dict[tuple[str, str], Endpoint] = {}
+_SEEN_ENDPOINTS_MAX = 4096
 
 
 def _redirection(element: etree._Element) -> Redirection:
