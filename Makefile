@@ -44,6 +44,7 @@ test: system-deps install lint types imports postgres pytest
 
 bench: install
 	$(BIN)/python bench/xsi_decode.py
+	$(BIN)/python bench/journal.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, select
@@ -16,6 +16,7 @@ from cloudcti.store.tables import locations, users
 __all__ = ["JournalRepository"]
 
 _COLUMNS = [c for c in t.c if c.name != "seq"]
+_FIELDS = tuple(f.name for f in fields(JournalRecord))
 _DAY_MS = 86_400_000
 
 
@@ -28,7 +29,8 @@ class JournalRepository:
     async def add_many(self, records: Sequence[JournalRecord]) -> None:
         """Append ``records`` in one statement (executemany); ids must be new."""
         if records:
-            await self._conn.execute(t.insert(), [asdict(r) for r in records])
+            rows = [{name: getattr(r, name) for name in _FIELDS} for r in records]
+            await self._conn.execute(t.insert(), rows)
 
     async def get(self, id: str) -> JournalRecord | None:
         """The entry with this id, if any."""
