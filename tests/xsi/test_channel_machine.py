@@ -12,15 +12,31 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudcti.xsi._calls import Call, CallState, HookStatus, Personality
-from cloudcti.xsi._channel import (
+from cloudcti.xsi import (
     SEQUENCE_MAX,
     Action,
     Apply,
+    Call,
+    CallReceivedEvent,
+    CallState,
+    CallSubscriptionEvent,
+    CallSubscriptionResyncEvent,
+    Channel,
     ChannelConfig,
+    ChannelHeartBeat,
     ChannelMachine,
+    ChannelTerminatedEvent,
+    ChannelTerminationReason,
     DeleteChannel,
     Disconnect,
+    DoNotDisturbEvent,
+    Envelope,
+    ErrorEvent,
+    Event,
+    HookStatus,
+    HookStatusEvent,
+    LocalProtocolError,
+    Personality,
     Reconnect,
     RefreshChannel,
     RefreshSubscription,
@@ -29,21 +45,6 @@ from cloudcti.xsi._channel import (
     SendAck,
     SendHeartbeat,
     Stop,
-)
-from cloudcti.xsi._errors import LocalProtocolError
-from cloudcti.xsi._events import (
-    CallReceivedEvent,
-    CallSubscriptionEvent,
-    CallSubscriptionResyncEvent,
-    Channel,
-    ChannelHeartBeat,
-    ChannelTerminatedEvent,
-    ChannelTerminationReason,
-    DoNotDisturbEvent,
-    Envelope,
-    ErrorEvent,
-    Event,
-    HookStatusEvent,
     SubscriptionEvent,
     SubscriptionTerminatedEvent,
     UnknownEvent,
