@@ -9,67 +9,36 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
-from store_fixtures import FAST_HASHING
 
-from cloudcti.store import KeyRing, SecretKey, Store, create_engine
-
-DEFAULT_POSTGRES_URL = "postgresql://cloudcti_test:cloudcti_test@127.0.0.1:5432/postgres"
-
-
-def _postgres_url() -> str:
-    return os.environ.get("CLOUDCTI_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-
-
-async def _admin(*statements: str) -> None:
-    engine = create_engine(
-        _postgres_url(),
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"timeout": 5},
-    )
-    try:
-        async with engine.connect() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
+from cloudcti.store import KeyRing, SecretKey, Store
+from tests.store.store_fixtures import FAST_HASHING
+from tests.store.store_postgres import (
+    admin,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_url,
+)
 
 
 @pytest.fixture(scope="session")
 def postgres_available() -> None:
     """Nothing, once PostgreSQL answered; otherwise skip (fail under CI) with the reason."""
     try:
-        asyncio.run(_admin("SELECT 1"))
+        asyncio.run(admin("SELECT 1"))
     except (OSError, SQLAlchemyError, TimeoutError) as error:
         reason = (
-            f"PostgreSQL not reachable at {make_url(_postgres_url()).render_as_string()} "
+            f"PostgreSQL not reachable at {make_url(postgres_url()).render_as_string()} "
             f"({error}); run scripts/start-postgres.sh or set CLOUDCTI_TEST_POSTGRES_URL"
         )
         if os.environ.get("CI"):
             pytest.fail(reason + "; CI must run the PostgreSQL tests")
         pytest.skip(reason)
-
-
-async def create_postgres_database() -> str:
-    """A new empty database; its URL (asyncpg driver)."""
-    name = f"cloudcti_test_{uuid.uuid4().hex[:16]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    return make_url(_postgres_url()).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_postgres_database(url: str) -> None:
-    """Drop a database made by ``create_postgres_database``."""
-    name = make_url(url).database
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from store_fixtures import ANNA_PBX_PASSWORD, FAST_HASHING, seed_company
 from typer.testing import CliRunner
 
 from cloudcti.cli import app
 from cloudcti.store import Store, load_keyring
 from cloudcti.store.vault import KEY_FILE_NAME
+from tests.store.store_fixtures import ANNA_PBX_PASSWORD, FAST_HASHING, seed_company
 
 
 async def _seed(data_dir: Path) -> None:

@@ -6,7 +6,9 @@ import dataclasses
 
 import pytest
 from sqlalchemy import text
-from store_fixtures import (
+
+from cloudcti.store import ConflictError, KeyRing, NotFoundError, Store, TeamRecord
+from tests.store.store_fixtures import (
     ANNA,
     ANNA_PASSWORD,
     ANNA_PBX_PASSWORD,
@@ -21,8 +23,6 @@ from store_fixtures import (
     PROXY_PASSWORD,
     seed_company,
 )
-
-from cloudcti.store import ConflictError, KeyRing, NotFoundError, Store, TeamRecord
 
 
 async def test_round_trip_of_every_configuration_record(store: Store) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, inspect
 from cloudcti.store import create_engine, upgrade
 from cloudcti.store.migrate import current_revision, head_revision
 from cloudcti.store.tables import metadata
+from tests.store.store_postgres import create_postgres_database, drop_postgres_database
 
 
 def _schema(conn: Connection) -> dict[str, Any]:
@@ -61,8 +62,6 @@ async def test_empty_to_head_equals_step_by_step(backend: str, database_url: str
     if backend == "sqlite":
         stepwise_url = database_url.replace("cloudcti.sqlite3", "stepwise.sqlite3")
     else:
-        from conftest import create_postgres_database, drop_postgres_database
-
         stepwise_url = await create_postgres_database()
     try:
         direct = await _migrated_schema(database_url, "head")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from store_fixtures import journal_record, seed_company
-
 from cloudcti.store import FrameRecord, IdempotencyRecord, Store, TokenRecord
+from tests.store.store_fixtures import journal_record, seed_company
 
 _DAY = 86_400_000
 

@@ -9,13 +9,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text, update
-from store_fixtures import (
-    ANNA_PBX_PASSWORD,
-    FAST_HASHING,
-    MONITORING_PASSWORD,
-    PROXY_PASSWORD,
-    seed_company,
-)
 
 from cloudcti.store import (
     KeyFileError,
@@ -28,6 +21,13 @@ from cloudcti.store import (
 )
 from cloudcti.store.tables import secrets
 from cloudcti.store.vault import KEY_FILE_NAME, Secret, pending_key_path
+from tests.store.store_fixtures import (
+    ANNA_PBX_PASSWORD,
+    FAST_HASHING,
+    MONITORING_PASSWORD,
+    PROXY_PASSWORD,
+    seed_company,
+)
 
 PASSWORDS = (MONITORING_PASSWORD, PROXY_PASSWORD, ANNA_PBX_PASSWORD)
 
