@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +42,10 @@ def assert_xsd_valid(xsd_schema: etree.XMLSchema):  # type: ignore[no-untyped-de
             raise AssertionError(f"not XSD-valid: {errors}\n{document.decode(errors='replace')}")
 
     return check
+
+
+# Hypothesis: no per-example deadline (CI machines are slow and shared); under CI the
+# examples are derived from the test, so a red run can be replayed exactly.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
