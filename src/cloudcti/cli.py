@@ -36,16 +36,38 @@ def _root(
 
 
 @app.command()
-def demo() -> None:
-    """Run the demo company (simulator + server). Not built yet: shows the Xsi core instead."""
-    from cloudcti.demo_stream import run_protocol_demo
+def demo(
+    sim_port: int = typer.Option(8090, "--sim-port", help="Port of the simulated Cloud PBX."),
+) -> None:
+    """Run the demo company. Today: the simulated Cloud PBX, watched by the Xsi core."""
+    import asyncio
+
+    from cloudcti.demo_preview import run_demo
+    from cloudcti.sim.server import SimServer
 
     typer.echo(
-        "cloudcti demo: the server and the simulated Cloud PBX are not built yet "
-        "(issues 3-9). Showing what exists: the Xsi protocol core decoding a "
-        "recorded event channel."
+        "cloudcti demo: the cloudcti server is not built yet (issues 5-9), so this runs what "
+        "exists: the simulated Cloud PBX with the demo company, every line watched through "
+        "cloudcti's Xsi core (event channel, acks, heartbeats). Ctrl-C stops."
     )
-    run_protocol_demo(typer.echo)
+    server = SimServer(host="127.0.0.1", ports=[sim_port], scenario="demo")
+    try:
+        server.start()
+    except RuntimeError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    url = server.urls[0]
+    typer.echo(f"simulated Cloud PBX: {url} (control API {url}/sim/v1/state)")
+    typer.echo(
+        f"place a call: curl -X POST {url}/sim/v1/calls -H 'Content-Type: application/json' "
+        """-d '{"from": "+4930224455", "to": "7770"}'"""
+    )
+    try:
+        asyncio.run(run_demo(url, typer.echo, scripted_call=True))
+    except KeyboardInterrupt:
+        typer.echo("cloudcti demo: stopping")
+    finally:
+        server.stop()
 
 
 @app.command()
