@@ -7,7 +7,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cloudcti.sim import scenarios, xml
+from cloudcti.sim import call_control, scenarios, service_actions, xml
 from cloudcti.sim.errors import CODE_CALL_STATE, XsiError, bad_request, forbidden, not_found
 from cloudcti.sim.model import COUNTRY_CODE, ModelError, User
 from cloudcti.sim.state import Sim
@@ -44,10 +44,21 @@ async def handle(sim: Sim, request: Request, segments: list[str]) -> Response:
         if keys == ["profile", "fac"]:
             _require(method, "GET")
             return xml_response(xml.fac_list(scenarios.FEATURE_ACCESS_CODES))
+        if keys and keys[0] == "services":
+            return await service_actions.services(sim, request, user, keys)
+        if keys == ["directories", "enterprise"]:
+            return service_actions.enterprise_directory(sim, request)
         if keys == ["calls"]:
             _require(method, "GET")
             halves = sim.pbx.halves_of(user.user_id)
-            return xml_response(xml.calls_list(user.user_id, [h.call_id for h in halves]))
+            conferenced = sim.pbx.conferences.get(user.user_id, ())
+            body = xml.calls_list(user.user_id, [h.call_id for h in halves], conferenced)
+            return xml_response(body)
+        if len(keys) >= 2 and keys[:2] == ["calls", "conference"]:
+            return await call_control.conference_action(sim, request, user, rest[2:])
+        if keys == ["calls", "callretrieve"]:
+            _require(method, "POST")
+            return call_control.call_retrieve(sim, request, user)
         if keys == ["calls", "new"]:
             _require(method, "POST")
             return _click_to_dial(sim, request, user)
@@ -59,6 +70,9 @@ async def handle(sim: Sim, request: Request, segments: list[str]) -> Response:
         if len(keys) == 3 and keys[0] == "calls" and keys[2] in ("talk", "hold"):
             _require(method, "PUT")
             return _call_action(sim, user, rest[1], keys[2])
+        if len(keys) in (3, 4) and keys[0] == "calls":
+            _require(method, "PUT")
+            return call_control.transfer(sim, request, user, rest[1], keys[2], rest[3:])
     except ModelError as error:
         raise model_error(error) from None
     raise not_found("resource not found")

@@ -11,10 +11,13 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from cloudcti.sim import xml
+from lxml import etree
+
+from cloudcti.sim import service_xml, xml
 from cloudcti.sim.config import SimConfig, granted_expires
 from cloudcti.sim.errors import bad_request, conflict, forbidden, not_found
-from cloudcti.sim.model import Half, Notice, Pbx
+from cloudcti.sim.model import ConferenceView, Half, Notice, Pbx
+from cloudcti.sim.services import BY_EVENT, BY_PACKAGE, ServiceState
 
 MAX_SEQUENCE = 2147483647
 
@@ -73,15 +76,26 @@ _BASIC = frozenset(
         "HookStatusEvent",
     }
 )
-_STANDARD = _BASIC | {
-    "CallHeldEvent",
-    "CallRetrievedEvent",
-    "CallTransferredEvent",
-    "CallForwardedEvent",
-    "CallUpdatedEvent",
-    "CallPickedUpEvent",
-    "CallParkRetrievedEvent",
+_CONFERENCE = {
+    "ConferenceStartedEvent",
+    "ConferenceHeldEvent",
+    "ConferenceRetrievedEvent",
+    "ConferenceUpdatedEvent",
+    "ConferenceReleasedEvent",
 }
+_STANDARD = (
+    _BASIC
+    | _CONFERENCE
+    | {
+        "CallHeldEvent",
+        "CallRetrievedEvent",
+        "CallTransferredEvent",
+        "CallForwardedEvent",
+        "CallUpdatedEvent",
+        "CallPickedUpEvent",
+        "CallParkRetrievedEvent",
+    }
+)
 _ADVANCED = _STANDARD | {"CallRedirectedEvent", "CallDetachedEvent"}
 CALL_PACKAGES = {"Basic Call": _BASIC, "Standard Call": _STANDARD, "Advanced Call": _ADVANCED}
 
@@ -386,22 +400,31 @@ class EventHub:
         self._deliver(subscription, subscription.target_id, "SubscriptionTerminatedEvent")
         self.subscriptions.pop(subscription.subscription_id, None)
 
-    def send_snapshot(self, subscription_id: str) -> None:
-        """For a user target on a call package: the ``CallSubscriptionEvent`` snapshot."""
+    def send_snapshot(
+        self, subscription_id: str, event_type: str = "CallSubscriptionEvent"
+    ) -> None:
+        """For a user target: the call snapshot (``event_type``) on a call package, the
+        current service state on a service package."""
         subscription = self.subscriptions.get(subscription_id)
         if subscription is None or subscription.target_type != "User":
-            return
-        if subscription.event not in CALL_PACKAGES:
             return
         user = self.pbx.find_user(subscription.target_id)
         if user is None:
             return
+        service = BY_PACKAGE.get(subscription.event)
+        if service is not None and service.event_type is not None:
+            state = user.services.get(service)
+            self._deliver(subscription, user.user_id, service.event_type, service=state)
+            return
+        if subscription.event not in CALL_PACKAGES:
+            return
         self._deliver(
             subscription,
             user.user_id,
-            "CallSubscriptionEvent",
+            event_type,
             calls=self.pbx.halves_of(user.user_id),
             hook_status=self.pbx.hook_status(user.user_id),
+            conference=self.pbx.conference_view(user.user_id),
         )
 
     def user_deleted(self, user_id: str) -> None:
@@ -421,10 +444,14 @@ class EventHub:
     def publish(self, notices: Iterable[Notice]) -> None:
         """Send each notice to every subscription covering its user and event type."""
         for notice in notices:
+            service = BY_EVENT.get(notice.event_type)
             for subscription in list(self.subscriptions.values()):
                 if not self._covers(subscription, notice.user_id):
                     continue
-                if notice.event_type not in CALL_PACKAGES.get(subscription.event, ()):
+                if service is not None:
+                    if subscription.event != service.package:
+                        continue
+                elif notice.event_type not in CALL_PACKAGES.get(subscription.event, ()):
                     continue
                 self._deliver(
                     subscription,
@@ -432,6 +459,9 @@ class EventHub:
                     notice.event_type,
                     half=notice.half,
                     hook_status=notice.hook_status,
+                    calls=notice.halves,
+                    conference=notice.conference,
+                    service=notice.service,
                 )
 
     def tick(self, now: float) -> None:
@@ -462,12 +492,21 @@ class EventHub:
         half: Half | None = None,
         hook_status: str | None = None,
         calls: Sequence[Half] = (),
+        conference: ConferenceView | None = None,
+        service: ServiceState | None = None,
     ) -> None:
         subscription.sequence = subscription.sequence % MAX_SEQUENCE + 1
         event_id = str(uuid.uuid4())
         sequence = subscription.sequence
         channel_set = self.sets.get(subscription.set_id)
         application_id = subscription.application_id or "cloudcti-sim"
+        base = f"/v2.0/user/{target_id}/services"
+        write = None
+        if service is not None:
+            state = service
+
+            def write(data: etree._Element) -> None:
+                service_xml.write_service(xml.sub(data, "info"), state, event=True, base=base)
 
         def render(channel_id: str) -> bytes:
             return xml.subscription_event(
@@ -482,6 +521,8 @@ class EventHub:
                 half=half,
                 hook_status=hook_status,
                 calls=calls,
+                conference=conference,
+                write=write,
             )
 
         channel = self._pick(channel_set) if channel_set else None

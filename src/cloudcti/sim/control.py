@@ -5,14 +5,17 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from cloudcti.sim import feature_codes
 from cloudcti.sim.config import ConfigError
 from cloudcti.sim.model import DEVICES, ModelError, User
+from cloudcti.sim.services import BroadWorksMobility, RemoteOffice, ServiceError, SimRingLocation
 from cloudcti.sim.state import Sim
 
 Handler = Callable[[Sim, Request], Awaitable[Response]]
@@ -42,6 +45,8 @@ def routes(sim_ref: Callable[[], Sim]) -> list[Route]:
             except ModelError as error:
                 status = {"not_found": 404, "conflict": 409}.get(error.kind, 422)
                 return JSONResponse({"error": error.message}, status_code=status)
+            except ServiceError as error:
+                return JSONResponse({"error": str(error)}, status_code=422)
 
         return endpoint
 
@@ -134,6 +139,7 @@ async def _create_user(sim: Sim, request: Request) -> Response:
         mobile=_str(data, "mobile", required=False),
         monitoring=bool(data.get("monitoring", False)),
     )
+    user.services.mobility = BroadWorksMobility(active=user.mobile is not None, mobile=user.mobile)
     sim.pbx.add_user(user)
     return JSONResponse(user.public(), status_code=201)
 
@@ -160,13 +166,21 @@ async def _user(sim: Sim, request: Request) -> Response:
         user.mobile = _str(data, "mobile", required=False)
     if "monitoring" in data:
         user.monitoring = bool(data["monitoring"])
+    services = user.services
     if "remote_office" in data:
-        user.remote_office = _str(data, "remote_office", required=False)
+        number = _str(data, "remote_office", required=False)
+        state = RemoteOffice(active=number is not None, number=number)
+        sim.apply(sim.pbx.change_service(user, state))
     if "parallel_ring" in data:
         numbers = data["parallel_ring"]
         if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
             raise ControlError(422, "parallel_ring must be a list of numbers")
-        user.parallel_ring = list(numbers)
+        locations = tuple(SimRingLocation(n) for n in numbers)
+        sim_ring = replace(services.sim_ring, active=bool(locations), locations=locations)
+        sim.apply(sim.pbx.change_service(user, sim_ring))
+    if "mobile" in data:
+        mobility = BroadWorksMobility(active=user.mobile is not None, mobile=user.mobile)
+        sim.apply(sim.pbx.change_service(user, mobility))
     return JSONResponse(user.public())
 
 
@@ -175,11 +189,13 @@ async def _dial(sim: Sim, request: Request) -> Response:
     data = await _json(request)
     digits = _str(data, "digits") or ""
     device = data.get("device", "primary")
-    if digits[0] in "*#" or device != "primary":
-        raise ControlError(501, "feature codes and mobile dialling come with simulator part 2")
-    call, notices = sim.pbx.start_call(user.user_id, digits, sim.now_ms(), sim.config.no_answer_s)
+    if device not in ("primary", "mobile"):
+        raise ControlError(422, "device must be primary or mobile")
+    call, notices = feature_codes.dial(
+        sim.pbx, user, digits, device, sim.now_ms(), sim.config.no_answer_s
+    )
     sim.apply(notices)
-    return JSONResponse({"id": call.id}, status_code=201)
+    return JSONResponse({"id": call.id if call else None}, status_code=201)
 
 
 async def _start_call(sim: Sim, request: Request) -> Response:

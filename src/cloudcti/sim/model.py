@@ -7,179 +7,61 @@ event layer turns them into Xsi events. Times are epoch milliseconds, as BroadWo
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-COUNTRY_CODE = "49"
+from cloudcti.sim import conference, routing
+from cloudcti.sim.calls import (
+    ACCESS,
+    ACTIVE,
+    ALERTING,
+    CLICK_TO_DIAL,
+    COUNTRY_CODE,
+    DETACHED,
+    DEVICES,
+    HELD,
+    MOBILITY,
+    ORIGINATOR,
+    RELEASED,
+    REMOTE_HELD,
+    REMOTE_OFFICE,
+    TERMINATOR,
+    Call,
+    ConferenceView,
+    Half,
+    ModelError,
+    Notice,
+    Party,
+    Side,
+    User,
+    network_number,
+    tel,
+)
+from cloudcti.sim.services import ServiceState, check, info_of
 
-ORIGINATOR = "Originator"
-TERMINATOR = "Terminator"
-CLICK_TO_DIAL = "Click-to-Dial"
+__all__ = [
+    "ACTIVE",
+    "ALERTING",
+    "CLICK_TO_DIAL",
+    "COUNTRY_CODE",
+    "DETACHED",
+    "DEVICES",
+    "HELD",
+    "ORIGINATOR",
+    "RELEASED",
+    "REMOTE_HELD",
+    "TERMINATOR",
+    "Call",
+    "ConferenceView",
+    "Half",
+    "ModelError",
+    "Notice",
+    "Party",
+    "Pbx",
+    "Side",
+    "User",
+]
 
-ALERTING = "Alerting"
-ACTIVE = "Active"
-HELD = "Held"
-REMOTE_HELD = "Remote Held"
-RELEASED = "Released"
-
-DEVICES = ("primary", "remote_office", "parallel", "mobile")
-
-
-class ModelError(Exception):
-    """A request the PBX refuses; ``kind`` says why (``not_found``, ``conflict``, ``invalid``)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-
-
-@dataclass
-class User:
-    """A PBX user with one desk phone (the ``primary`` device)."""
-
-    user_id: str
-    password: str
-    first_name: str
-    last_name: str
-    number: str
-    extension: str
-    mobile: str | None = None
-    monitoring: bool = False
-    locked: bool = False
-    failures: int = 0
-    remote_office: str | None = None
-    parallel_ring: list[str] = field(default_factory=list)
-    half_prefix: int = 0
-    legs: int = 0
-
-    @property
-    def name(self) -> str:
-        """First and last name as the PBX shows the party."""
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def domain(self) -> str:
-        """The part after the last ``@`` of the user id."""
-        return self.user_id.rsplit("@", 1)[-1]
-
-    @property
-    def address_of_record(self) -> str:
-        """SIP address of record of the desk phone."""
-        return f"{self.number.lstrip('+')}@{self.domain}"
-
-    def public(self) -> dict[str, object]:
-        """The user as the control API shows it."""
-        return {
-            "user_id": self.user_id,
-            "password": self.password,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "number": self.number,
-            "extension": self.extension,
-            "mobile": self.mobile,
-            "monitoring": self.monitoring,
-            "locked": self.locked,
-            "failed_logins": self.failures,
-            "remote_office": self.remote_office,
-            "parallel_ring": list(self.parallel_ring),
-        }
-
-
-@dataclass(frozen=True)
-class Party:
-    """The remote party of a call half, as ``remoteParty`` shows it."""
-
-    address: str
-    call_type: str
-    name: str | None = None
-    user_id: str | None = None
-    user_dn: str | None = None
-
-
-@dataclass(frozen=True)
-class Half:
-    """One user's view of a call (a BroadWorks call half); frozen so notices are snapshots."""
-
-    call_id: str
-    ext_tracking_id: str
-    user_id: str
-    personality: str
-    state: str
-    remote: Party
-    start_time: int
-    endpoint: str
-    allow_answer: bool = False
-    answer_time: int | None = None
-    held_time: int | None = None
-    total_held_time: int = 0
-    release_time: int | None = None
-    releasing_party: str | None = None
-    release_cause: str | None = None
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something one user's subscriptions report: a call event or a hook status change."""
-
-    user_id: str
-    event_type: str
-    half: Half | None = None
-    hook_status: str | None = None
-
-
-@dataclass
-class Side:
-    """One end of a call: a PBX user (with a half) or an outside number."""
-
-    user_id: str | None = None
-    number: str | None = None
-    half: Half | None = None
-    device: str = "primary"
-    answered: bool = False
-
-    def key(self) -> str:
-        """The user id or number naming this side."""
-        return self.user_id or self.number or ""
-
-
-@dataclass
-class Call:
-    """A call between a caller and a callee; ``phase`` tracks click-to-dial's first leg."""
-
-    id: str
-    ext_tracking_id: str
-    caller: Side
-    callee: Side
-    start_time: int
-    phase: str = "alerting"  # ctd_ringing → alerting → active → released
-    no_answer_deadline: float | None = None
-
-    def sides(self) -> tuple[Side, Side]:
-        """Caller and callee."""
-        return self.caller, self.callee
-
-    def other(self, side: Side) -> Side:
-        """The far end of ``side``."""
-        return self.callee if side is self.caller else self.caller
-
-    def public(self) -> dict[str, object]:
-        """The call as ``GET /sim/v1/state`` shows it."""
-        parties = []
-        for side in self.sides():
-            entry: dict[str, object] = (
-                {"user_id": side.user_id} if side.user_id else {"number": side.number}
-            )
-            entry["xsi_call_id"] = side.half.call_id if side.half else None
-            entry["state"] = side.half.state if side.half else _outside_state(self, side)
-            entry["device"] = side.device
-            parties.append(entry)
-        return {"id": self.id, "ext_tracking_id": self.ext_tracking_id, "parties": parties}
-
-
-def _outside_state(call: Call, side: Side) -> str:
-    if call.phase == "released":
-        return RELEASED
-    return ACTIVE if side.answered or side is call.caller else ALERTING
+VOICE_PORTAL = "+4989887766999"
 
 
 class Pbx:
@@ -191,6 +73,9 @@ class Pbx:
         self.domain = domain
         self.users: dict[str, User] = {}
         self.calls: dict[str, Call] = {}
+        self.voice_portal = VOICE_PORTAL
+        self.conferences: dict[str, tuple[str, ...]] = {}  # user id → conference leg call ids
+        self.held_conferences: set[str] = set()
         self._tracking = itertools.count(1)
         self._prefixes = itertools.count(1001)
 
@@ -236,7 +121,7 @@ class Pbx:
         for call in list(self.calls.values()):
             for side in call.sides():
                 if side.user_id == user.user_id and call.phase != "released":
-                    notices += self._release(call, side, now_ms, cause=None)
+                    notices += self.release_call(call, side, now_ms, cause=None)
         del self.users[user.user_id.lower()]
         return [n for n in notices if n.user_id != user.user_id]
 
@@ -277,9 +162,9 @@ class Pbx:
         return found
 
     def start_call(
-        self, caller: str, callee: str, now_ms: int, no_answer_s: float
+        self, caller: str, callee: str, now_ms: int, no_answer_s: float, device: str = "primary"
     ) -> tuple[Call, list[Notice]]:
-        """A call starts: ``caller`` is a user (its desk phone dials) or an outside number."""
+        """A call starts: ``caller`` is a user (its ``device`` dials) or an outside number."""
         caller_user = self.find_user(caller) if not caller.startswith("+") else None
         if caller_user is None and not caller.startswith("+"):
             raise ModelError("invalid", f"caller {caller!r} is neither a user nor E.164")
@@ -288,14 +173,18 @@ class Pbx:
             raise ModelError("invalid", f"{callee!r} is no user of this PBX")
         if callee_user is not None and caller_user is callee_user:
             raise ModelError("invalid", "a user cannot call itself")
+        if callee_user is None and not _dialable(callee):
+            raise ModelError("invalid", f"{callee!r} is no number or user of this PBX")
+        if device == "mobile" and (caller_user is None or not caller_user.mobile):
+            raise ModelError("invalid", "only a user with a mobile can dial on it")
         before = self.hook_status(caller_user.user_id) if caller_user else "On-Hook"
-        call = self._new_call(caller_user, caller, callee_user, callee, now_ms)
+        call = self._new_call(caller_user, caller, callee_user, callee, now_ms, device)
         notices: list[Notice] = []
         if caller_user is not None:
             assert call.caller.half is not None
-            notices += self._went_off_hook(caller_user.user_id, before)
+            notices += self.went_off_hook(caller_user.user_id, before)
             notices.append(Notice(caller_user.user_id, "CallOriginatedEvent", call.caller.half))
-        notices += self._alert_callee(call, now_ms, no_answer_s)
+        notices += self.alert_callee(call, now_ms, no_answer_s)
         return call, notices
 
     def click_to_dial(
@@ -329,13 +218,21 @@ class Pbx:
                 caller.half, personality=ORIGINATOR, allow_answer=False, state=ALERTING
             )
             caller.answered = True
-            notices = self._went_off_hook(caller.user_id, before)
+            notices = self.went_off_hook(caller.user_id, before)
             notices.append(Notice(caller.user_id, "CallOriginatedEvent", caller.half))
-            return notices + self._alert_callee(call, now_ms, no_answer_s)
+            return notices + self.alert_callee(call, now_ms, no_answer_s)
         if call.phase != "alerting":
             raise ModelError("conflict", f"call {call.id} is not ringing")
         callee = call.callee
+        if callee.user_id and device not in call.alerting_at:
+            raise ModelError("conflict", f"call {call.id} does not ring at {device}")
+        if callee.user_id and device == "parallel":
+            return routing.answered_at_location(self, call, now_ms)
         callee.device = device if callee.user_id else "primary"
+        user = self.users.get((callee.user_id or "").lower())
+        if user is not None and callee.half is not None and device != "primary":
+            endpoint_type, endpoint = self.endpoint_of(user, device)
+            callee.half = replace(callee.half, endpoint_type=endpoint_type, endpoint=endpoint)
         callee.answered = True
         call.phase = "active"
         call.no_answer_deadline = None
@@ -344,8 +241,11 @@ class Pbx:
             if side.half is None or side.user_id is None:
                 continue
             before = self.hook_status(side.user_id)
-            side.half = replace(side.half, state=ACTIVE, answer_time=now_ms, allow_answer=False)
-            notices += self._went_off_hook(side.user_id, before)
+            answer_time = side.half.answer_time or now_ms  # stays at the first answer
+            side.half = replace(
+                side.half, state=ACTIVE, answer_time=answer_time, allow_answer=False
+            )
+            notices += self.went_off_hook(side.user_id, before)
             notices.append(Notice(side.user_id, "CallAnsweredEvent", side.half))
         return notices
 
@@ -400,18 +300,21 @@ class Pbx:
         if side is call.callee and call.phase == "alerting" and side.half and not decline:
             return self._stop_alerting(side, now_ms)
         cause = "Temporarily Unavailable" if decline and call.phase != "active" else None
-        return self._release(call, side, now_ms, cause=cause)
+        return self.release_call(call, side, now_ms, cause=cause)
 
-    def expire_unanswered(self, now_s: float) -> list[Notice]:
+    def expire_unanswered(self, now_s: float, no_answer_s: float = 30.0) -> list[Notice]:
         """Release every call still alerting past its no-answer deadline."""
         notices: list[Notice] = []
         for call in list(self.calls.values()):
             deadline = call.no_answer_deadline
             if call.phase in ("alerting", "ctd_ringing") and deadline and now_s >= deadline:
                 ringing = call.caller if call.phase == "ctd_ringing" else call.callee
-                notices += self._release(
-                    call, ringing, int(now_s * 1000), cause="Temporarily Unavailable"
-                )
+                now_ms = int(now_s * 1000)
+                if call.phase == "alerting" and call.on_no_answer is not None:
+                    target, reason = call.on_no_answer
+                    notices += routing.redirect(self, call, target, reason, now_ms, no_answer_s)
+                    continue
+                notices += self.release_call(call, ringing, now_ms, cause="Temporarily Unavailable")
         return notices
 
     def forget_released(self) -> None:
@@ -428,6 +331,7 @@ class Pbx:
         callee_user: User | None,
         callee: str,
         now_ms: int,
+        device: str = "primary",
     ) -> Call:
         tracking = next(self._tracking)
         ext_id = f"{tracking}:1"
@@ -441,40 +345,31 @@ class Pbx:
         if caller_user is None:
             call.caller.number = caller
         if callee_user is None:
-            call.callee.number = _network_number(callee)
+            call.callee.number = network_number(callee)
         if caller_user is not None:
+            call.caller.device = device
+            endpoint_type, endpoint = self.endpoint_of(caller_user, device)
             call.caller.half = Half(
-                call_id=self._next_call_id(caller_user),
+                call_id=self.next_call_id(caller_user),
                 ext_tracking_id=ext_id,
                 user_id=caller_user.user_id,
                 personality=ORIGINATOR,
                 state=ALERTING,
-                remote=self._party_for(callee_user, call.callee.number or callee),
+                remote=self.party_for(callee_user, call.callee.number or callee),
                 start_time=now_ms,
-                endpoint=caller_user.address_of_record,
+                endpoint=endpoint,
+                endpoint_type=endpoint_type,
             )
         self.calls[call.id] = call
         return call
 
-    def _alert_callee(self, call: Call, now_ms: int, no_answer_s: float) -> list[Notice]:
+    def alert_callee(self, call: Call, now_ms: int, no_answer_s: float) -> list[Notice]:
+        """Ring the callee: a PBX user's services decide where (``routing.route``)."""
         call.phase = "alerting"
         call.no_answer_deadline = now_ms / 1000 + no_answer_s
-        callee_user = self.users.get((call.callee.user_id or "").lower())
-        if callee_user is None:
+        if call.callee.user_id is None or call.callee.user_id.lower() not in self.users:
             return []
-        caller_user = self.users.get((call.caller.user_id or "").lower())
-        call.callee.half = Half(
-            call_id=self._next_call_id(callee_user),
-            ext_tracking_id=call.ext_tracking_id,
-            user_id=callee_user.user_id,
-            personality=TERMINATOR,
-            state=ALERTING,
-            remote=self._party_for(caller_user, call.caller.number or ""),
-            start_time=now_ms,
-            endpoint=callee_user.address_of_record,
-            allow_answer=True,
-        )
-        return [Notice(callee_user.user_id, "CallReceivedEvent", call.callee.half)]
+        return routing.route(self, call, now_ms, no_answer_s)
 
     def _stop_alerting(self, side: Side, now_ms: int) -> list[Notice]:
         assert side.half is not None
@@ -488,7 +383,10 @@ class Pbx:
         )
         return [Notice(side.user_id, "CallReleasedEvent", side.half)]
 
-    def _release(self, call: Call, releasing: Side, now_ms: int, cause: str | None) -> list[Notice]:
+    def release_call(
+        self, call: Call, releasing: Side, now_ms: int, cause: str | None
+    ) -> list[Notice]:
+        """End ``call``: ``releasing`` hung up (``localRelease``), the other side follows."""
         call.phase = "released"
         call.no_answer_deadline = None
         notices: list[Notice] = []
@@ -515,18 +413,54 @@ class Pbx:
                 notices.append(Notice(side.user_id, "HookStatusEvent", hook_status="On-Hook"))
         return notices
 
-    def _went_off_hook(self, user_id: str, before: str) -> list[Notice]:
+    def went_off_hook(self, user_id: str, before: str) -> list[Notice]:
         """A HookStatus(Off-Hook) notice if the desk phone was on-hook ``before`` and is not now."""
         if before == "On-Hook" and self.hook_status(user_id) == "Off-Hook":
             return [Notice(user_id, "HookStatusEvent", hook_status="Off-Hook")]
         return []
 
-    def _next_call_id(self, user: User) -> str:
+    def endpoint_of(self, user: User, device: str) -> tuple[str, str]:
+        """(endpoint type, address) of the user's ``device`` as a call's ``endpoint`` shows it."""
+        if device == "remote_office" and user.services.remote_office.number:
+            return REMOTE_OFFICE, tel(user.services.remote_office.number)
+        if device == "mobile" and user.mobile:
+            return MOBILITY, tel(user.mobile)
+        return ACCESS, user.address_of_record
+
+    def change_service(self, user: User, state: ServiceState) -> list[Notice]:
+        """Set one of the user's services (ServiceError if inconsistent); its event, if any."""
+        info = info_of(check(state))
+        user.services.set(info, state)
+        if info.event_type is None:
+            return []
+        return [Notice(user.user_id, info.event_type, service=state)]
+
+    def conference_view(self, user_id: str) -> ConferenceView | None:
+        """The conference the user hosts, as events show it, or None."""
+        return conference.view(self, user_id)
+
+    def tidy(self) -> list[Notice]:
+        """Conferences follow their legs: ended legs leave, one left ends the conference."""
+        return conference.tidy(self)
+
+    def next_tracking_id(self) -> str:
+        """A fresh ``extTrackingId``."""
+        return f"{next(self._tracking)}:1"
+
+    def user_of(self, side: Side) -> User | None:
+        """The PBX user on ``side``, if any."""
+        return self.users.get((side.user_id or "").lower())
+
+    def next_call_id(self, user: User) -> str:
+        """A fresh ``callhalf-<n>:<leg>`` id for one of ``user``'s call halves."""
         leg = user.legs
         user.legs += 1
         return f"callhalf-{user.half_prefix}:{leg}"
 
-    def _party_for(self, user: User | None, number: str) -> Party:
+    def party_for(self, user: User | None, number: str) -> Party:
+        """``remoteParty`` for a user (``Group``) or an outside number (``Network``)."""
+        if user is None and number == self.voice_portal:
+            return Party(address=f"tel:{number}", call_type="Group", name="Voice Mail")
         if user is not None:
             return Party(
                 address=f"tel:{user.extension}",
@@ -547,9 +481,6 @@ def _off_hook(call: Call, side: Side) -> bool:
     return half.personality == ORIGINATOR and side is call.caller
 
 
-def _network_number(dialled: str) -> str:
-    value = dialled.strip()
-    for scheme in ("sip:", "tel:"):
-        if value.lower().startswith(scheme):
-            value = value[len(scheme) :]
-    return value.split(";", 1)[0].split("@", 1)[0]
+def _dialable(address: str) -> bool:
+    value = network_number(address)
+    return bool(value) and all(c.isdigit() or c in "+*#" for c in value)

@@ -56,13 +56,15 @@ class Sim:
         self.hub = EventHub(pbx, self.config)
 
     def apply(self, notices: Iterable[Notice]) -> None:
-        """Publish what the model reported, then forget ended calls."""
+        """Publish what the model reported (and conference changes it caused), then forget
+        ended calls."""
         self.hub.publish(notices)
+        self.hub.publish(self.pbx.tidy())
         self.pbx.forget_released()
 
     def tick(self) -> None:
         """Fire every due timer (called periodically by the server)."""
-        self.apply(self.pbx.expire_unanswered(self.now()))
+        self.apply(self.pbx.expire_unanswered(self.now(), self.config.no_answer_s))
         self.hub.tick(self.now())
 
     # ---- auth and log ------------------------------------------------------------------
