@@ -93,6 +93,10 @@ def sim(
         raise typer.Exit(1) from None
     for url in server.urls:
         typer.echo(f"cloudcti sim: Xsi host {url} (control API {url}/sim/v1/state)")
+    from cloudcti.sim.scenarios import describe
+
+    for line in describe(server.sim.pbx):
+        typer.echo(f"  {line}")
     try:
         while server.is_alive():
             server.join(0.5)

@@ -34,6 +34,8 @@ def create_app(sim: Sim) -> Starlette:
         path: str = request.scope["path"]
         lowered = path.lower()
         try:
+            if sim.fault("http_errors", events_api.host_of(request)):
+                raise XsiError(503, "Service temporarily unavailable", 5030)
             for root, dispatch in _ROOTS:
                 if lowered.startswith(root) or lowered + "/" == root:
                     segments = [s for s in path[len(root) :].split("/") if s]

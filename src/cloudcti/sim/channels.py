@@ -208,6 +208,7 @@ class EventHub:
         self.channels: dict[str, Channel] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self._pending_set: dict[str, str] = {}
+        self.resync_sets: set[str] = set()  # sets whose next channel gets a resync (restart)
 
     # ---- channels ----------------------------------------------------------------------
 
@@ -251,6 +252,11 @@ class EventHub:
         )
         self.channels[channel.channel_id] = channel
         channel_set.channels.append(channel.channel_id)
+        if set_id in self.resync_sets:
+            self.resync_sets.discard(set_id)
+            for subscription in list(self.subscriptions.values()):
+                if subscription.set_id == set_id:
+                    self.send_snapshot(subscription.subscription_id, "CallSubscriptionResyncEvent")
         return channel
 
     def owned_channel(self, channel_id: str, owner_id: str, host: str) -> Channel:

@@ -61,6 +61,7 @@ def routes(sim_ref: Callable[[], Sim]) -> list[Route]:
         Route("/sim/v1/calls/{call_id}/answer", wrap(_answer), methods=["POST"]),
         Route("/sim/v1/calls/{call_id}/hangup", wrap(_hangup), methods=["POST"]),
         Route("/sim/v1/requests", wrap(_requests), methods=["GET"]),
+        Route("/sim/v1/faults", wrap(_faults), methods=["POST", "DELETE"]),
     ]
 
 
@@ -246,3 +247,23 @@ async def _requests(sim: Sim, request: Request) -> Response:
     if user_id:
         entries = [e for e in entries if (e["user_id"] or "").lower() == user_id.lower()]
     return JSONResponse(entries)
+
+
+async def _faults(sim: Sim, request: Request) -> Response:
+    if request.method == "DELETE":
+        sim.clear_faults()
+        return JSONResponse(sim.state()["faults"])
+    data = await _json(request)
+    kind = _str(data, "kind") or ""
+    host = _str(data, "host", required=False)
+    seconds = data.get("seconds")
+    number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+    if seconds is not None and not (number and seconds > 0):
+        raise ControlError(422, "seconds must be a positive number")
+    if host is not None and sim.hosts and host not in sim.hosts:
+        raise ControlError(422, f"unknown host {host}; hosts are {', '.join(sim.hosts)}")
+    try:
+        sim.inject(kind, host, seconds)
+    except ValueError as error:
+        raise ControlError(422, str(error)) from None
+    return JSONResponse(sim.state()["faults"], status_code=201)

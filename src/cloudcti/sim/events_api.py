@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -17,6 +18,7 @@ from cloudcti.sim.model import User
 from cloudcti.sim.state import Sim
 
 STREAM_TYPE = "text/xml;charset=UTF-8"
+SLOW_ACK_POLL_S = 0.02
 
 
 def host_of(request: Request) -> str:
@@ -48,7 +50,10 @@ async def handle(sim: Sim, request: Request, segments: list[str]) -> Response:
     if len(keys) == 3 and keys[0] == "channel" and keys[2] == "heartbeat":
         _require(method, "PUT")
         channel = sim.hub.owned_channel(segments[1], user.user_id, host_of(request))
-        sim.hub.heartbeat(channel, sim.now())
+        if sim.fault("stall_heartbeats", channel.host):
+            channel.heartbeat_deadline = sim.now() + sim.config.event_timeout_s
+        else:
+            sim.hub.heartbeat(channel, sim.now())
         return Response(status_code=200)
     if len(keys) == 2 and keys[0] == "channel":
         return await _channel(sim, request, user, segments[1])
@@ -136,7 +141,10 @@ async def _event_response(sim: Sim, request: Request) -> Response:
     status = xml.child_text(body, "statusCode")
     if event_id is None or status is None:
         raise bad_request("eventID and statusCode are required")
-    sim.hub.event_response(event_id, status, host_of(request))
+    host = host_of(request)
+    while sim.fault("slow_acks", host):
+        await asyncio.sleep(SLOW_ACK_POLL_S)
+    sim.hub.event_response(event_id, status, host)
     return Response(status_code=200)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cloudcti.sim.model import Pbx, User
+from cloudcti.sim.services import BroadWorksMobility, VoiceMessaging
 
 SCENARIOS = ("demo", "empty")
 DOMAIN = "deutschland-lan.de"
@@ -29,12 +30,17 @@ FEATURE_ACCESS_CODES = (
 DEMO_PASSWORD = "Demo-Passw0rd"  # noqa: S105
 MONITOR_PASSWORD = "Monitor-Passw0rd"  # noqa: S105
 
-_DEMO_USERS = (
-    ("anna.schmidt", "Anna", "Schmidt", "7770", "+491701234567"),
-    ("ben.mueller", "Ben", "Müller", "7771", None),
-    ("clara.weber", "Clara", "Weber", "7772", "+491701234568"),
-    ("david.fischer", "David", "Fischer", "7773", None),
+COMPANY_NUMBER = "+4989887766"  # Musterfirma GmbH, München: +49 89 887766-<extension>
+
+# (login, first name, last name, extension, mobile)
+DEMO_USERS = (
+    ("anna.schmidt", "Anna", "Schmidt", "771", "+4915123456771"),
+    ("ben.mueller", "Ben", "Müller", "7770", "+4915123457770"),
+    ("clara.weber", "Clara", "Weber", "7701", "+4915123457701"),
+    ("david.fischer", "David", "Fischer", "7702", "+4915123457702"),
+    ("eva.wagner", "Eva", "Wagner", "7703", None),
 )
+MONITOR_LOGIN = ("cti.monitor", "CTI", "Monitor", "7799")
 
 
 def build(scenario: str) -> Pbx:
@@ -43,27 +49,40 @@ def build(scenario: str) -> Pbx:
         raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
     pbx = Pbx(ENTERPRISE_ID, GROUP_ID, DOMAIN)
     if scenario == "demo":
-        for login, first, last, extension, mobile in _DEMO_USERS:
-            pbx.add_user(
-                User(
-                    user_id=f"{login}@{DOMAIN}",
-                    password=DEMO_PASSWORD,
-                    first_name=first,
-                    last_name=last,
-                    number=f"+49898877667{extension}",
-                    extension=extension,
-                    mobile=mobile,
-                )
+        for login, first, last, extension, mobile in DEMO_USERS:
+            user = User(
+                user_id=f"{login}@{DOMAIN}",
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                number=f"{COMPANY_NUMBER}{extension}",
+                extension=extension,
+                mobile=mobile,
             )
+            user.services.mobility = BroadWorksMobility(active=mobile is not None, mobile=mobile)
+            user.services.voice_messaging = VoiceMessaging(no_answer_redirect=True)
+            pbx.add_user(user)
+        login, first, last, extension = MONITOR_LOGIN
         pbx.add_user(
             User(
-                user_id=f"cti.monitor@{DOMAIN}",
+                user_id=f"{login}@{DOMAIN}",
                 password=MONITOR_PASSWORD,
-                first_name="CTI",
-                last_name="Monitor",
-                number="+498988776677799",
-                extension="7799",
+                first_name=first,
+                last_name=last,
+                number=f"{COMPANY_NUMBER}{extension}",
+                extension=extension,
                 monitoring=True,
             )
         )
     return pbx
+
+
+def describe(pbx: Pbx) -> list[str]:
+    """One line per user with login, password and numbers (what ``cloudcti sim`` prints)."""
+    lines = []
+    for user in pbx.users.values():
+        role = "monitoring user" if user.monitoring else f"mobile {user.mobile or '-'}"
+        lines.append(
+            f"{user.user_id}  password {user.password}  ext {user.extension}  {user.number}  {role}"
+        )
+    return lines

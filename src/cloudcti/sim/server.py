@@ -110,12 +110,43 @@ class SimServer:
                     raise RuntimeError(f"cannot listen on {self.host}:{self._requested}")
                 await asyncio.sleep(0.01)
             self.ports = [s.servers[0].sockets[0].getsockname()[1] for s in self._servers]
+            self.sim.hosts = [f"{self.host}:{port}" for port in self.ports]
+            self.sim.host_switch = self._switch_host
             self._ready.set()
             await asyncio.gather(*serving)
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+
+    def _switch_host(self, host: str, down: bool) -> None:
+        """Stop listening on ``host`` and cut its connections (down), or listen again."""
+        index = self.sim.hosts.index(host)
+        server = self._servers[index]
+        if down:
+            for listener in server.servers:
+                listener.close()
+            for connection in list(server.server_state.connections):
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.abort()
+        else:
+            asyncio.get_running_loop().create_task(self._listen_again(server, self.ports[index]))
+
+    async def _listen_again(self, server: uvicorn.Server, port: int) -> None:
+        config = server.config
+        loop = asyncio.get_running_loop()
+
+        def protocol() -> asyncio.Protocol:
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config,
+                server_state=server.server_state,
+                app_state=server.lifespan.state,
+                _loop=loop,
+            )
+
+        listener = await loop.create_server(protocol, host=self.host, port=port)
+        server.servers = [listener]
 
     async def _tick(self) -> None:
         while True:

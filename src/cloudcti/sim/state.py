@@ -12,6 +12,7 @@ from cloudcti.sim import scenarios
 from cloudcti.sim.channels import EventHub
 from cloudcti.sim.config import SimConfig
 from cloudcti.sim.errors import CODE_LOCKED, CODE_UNAUTHORIZED, XsiError
+from cloudcti.sim.faults import KINDS, LASTING, Fault, Faults
 from cloudcti.sim.model import Notice, Pbx, User
 
 REQUEST_LOG_LIMIT = 100_000
@@ -39,6 +40,10 @@ class Sim:
         self._request_seq = 0
         self.pbx: Pbx = scenarios.build(scenario)
         self.hub = EventHub(self.pbx, self.config)
+        self.faults = Faults()
+        # Set by the server: takes one host down (True) or brings it back (False).
+        self.host_switch: Callable[[str, bool], None] | None = None
+        self.hosts: list[str] = []  # ``host:port`` of every Xsi host, set by the server
 
     def now(self) -> float:
         """Current time in epoch seconds."""
@@ -51,6 +56,7 @@ class Sim:
     def reset(self, scenario: str) -> None:
         """A fresh PBX (ValueError for unknown scenarios); open streams are closed."""
         pbx = scenarios.build(scenario)
+        self.clear_faults()
         self.hub.close_all()
         self.pbx = pbx
         self.hub = EventHub(pbx, self.config)
@@ -66,6 +72,43 @@ class Sim:
         """Fire every due timer (called periodically by the server)."""
         self.apply(self.pbx.expire_unanswered(self.now(), self.config.no_answer_s))
         self.hub.tick(self.now())
+        for fault in self.faults.expire(self.now()):
+            self._ended(fault)
+
+    # ---- faults ------------------------------------------------------------------------
+
+    def inject(self, kind: str, host: str | None, seconds: float | None) -> None:
+        """Misbehave as ``kind`` says (ValueError for unknown kinds or a missing host)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault {kind!r}; choose one of {', '.join(KINDS)}")
+        if kind == "host_down" and host is None:
+            raise ValueError("host_down needs a host")
+        if kind in ("drop_channels", "restart", "host_down"):
+            for channel in list(self.hub.channels.values()):
+                if host is None or channel.host == host:
+                    self.hub.terminate(channel.channel_id, None)
+                    if kind == "restart":
+                        self.hub.resync_sets.add(channel.set_id)
+        if kind in LASTING:
+            self.faults.add(kind, host, seconds, self.now())
+        if kind == "host_down" and host is not None and self.host_switch is not None:
+            self.host_switch(host, True)
+
+    def clear_faults(self) -> None:
+        """End every lasting fault now."""
+        for fault in self.faults.clear():
+            self._ended(fault)
+
+    def fault(self, kind: str, host: str) -> bool:
+        """True while ``kind`` holds for ``host``."""
+        return self.faults.on(kind, host, self.now())
+
+    def _ended(self, fault: Fault) -> None:
+        host, switch = fault.host, self.host_switch
+        if fault.kind != "host_down" or not host or switch is None:
+            return
+        if not self.faults.on("host_down", host, self.now()):
+            switch(host, False)
 
     # ---- auth and log ------------------------------------------------------------------
 
@@ -126,6 +169,7 @@ class Sim:
             "channels": [c.public() for c in self.hub.channels.values()],
             "subscriptions": [s.public() for s in self.hub.subscriptions.values()],
             "config": self.config.as_dict(),
+            "faults": [f.public() for f in self.faults.active],
         }
 
 
