@@ -228,7 +228,8 @@ class Pbx:
             raise ModelError("conflict", f"call {call.id} does not ring at {device}")
         if callee.user_id and device == "parallel":
             return routing.answered_at_location(self, call, now_ms)
-        callee.device = device if callee.user_id else "primary"
+        if callee.user_id:
+            callee.device = device
         user = self.users.get((callee.user_id or "").lower())
         if user is not None and callee.half is not None and device != "primary":
             endpoint_type, endpoint = self.endpoint_of(user, device)
