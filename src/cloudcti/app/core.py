@@ -1,0 +1,136 @@
+"""``CloudCti``: one installation's store, runtimes and services, opened and closed together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text
+
+from cloudcti.app.auth import AuthService
+from cloudcti.app.clock import Clock, system_clock
+from cloudcti.app.dialing import DialingParametersService
+from cloudcti.app.errors import AppError
+from cloudcti.app.gateways import GatewaysService
+from cloudcti.app.lines import LinesService
+from cloudcti.app.locations import LocationsService
+from cloudcti.app.ports import PbxPort, Status
+from cloudcti.app.rights import RightsService
+from cloudcti.app.runtimes import Runtimes
+from cloudcti.app.unwired import UnwiredPbx
+from cloudcti.app.users import UsersService
+from cloudcti.store import Store, StoreError, load_keyring
+from cloudcti.store.passwords import PasswordHashing
+
+__all__ = ["CloudCti", "GatewayHealth", "Readiness", "Settings", "StartupError"]
+
+
+class StartupError(AppError):
+    """The installation cannot be opened (key, database); ``detail`` says why."""
+
+    slug = "startup-failed"
+    title = "Cannot start"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How to open an installation (CONTRACT.md §1 ``serve``)."""
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    token_ttl_s: int = 12 * 3600
+    login_failures_per_user: int = 5
+    login_failures_per_client: int = 30
+    login_failure_window_s: int = 300
+    environ: Mapping[str, str] | None = None
+    hashing: PasswordHashing | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayHealth:
+    """A gateway's state in ``/readyz``."""
+
+    id: str
+    name: str
+    state: str
+    state_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Whether the database answers, and every gateway's state."""
+
+    database_ok: bool
+    database_detail: str
+    gateways: tuple[GatewayHealth, ...]
+
+
+class CloudCti:
+    """The services of one installation. Open with ``CloudCti.open``, end with ``close``."""
+
+    def __init__(self, store: Store, settings: Settings, pbx: PbxPort, clock: Clock) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.runtimes = Runtimes(store, pbx)
+        self.auth = AuthService(
+            store,
+            clock,
+            token_ttl_s=settings.token_ttl_s,
+            max_failures_per_user=settings.login_failures_per_user,
+            max_failures_per_client=settings.login_failures_per_client,
+            failure_window_s=settings.login_failure_window_s,
+        )
+        self.dialing_parameters = DialingParametersService(store)
+        self.lines = LinesService(store, self.runtimes)
+        self.gateways = GatewaysService(store, self.runtimes, self.lines)
+        self.users = UsersService(store)
+        self.locations = LocationsService(store)
+        self.rights = RightsService(store)
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        pbx: PbxPort | None = None,
+        clock: Clock = system_clock,
+        start_runtimes: bool = True,
+    ) -> CloudCti:
+        """Load (or create) the key, open and migrate the database, start the runtimes.
+
+        Raises ``StartupError`` with the reason when the key or the database is unusable."""
+        try:
+            keyring = load_keyring(settings.data_dir, settings.environ)
+            store = await Store.open(
+                keyring,
+                data_dir=settings.data_dir,
+                database_url=settings.database_url,
+                hashing=settings.hashing,
+            )
+        except (StoreError, OSError, ValueError) as error:
+            raise StartupError(str(error)) from None
+        cti = cls(store, settings, pbx or UnwiredPbx(), clock)
+        if start_runtimes:
+            await cti.runtimes.start()
+        return cti
+
+    async def close(self) -> None:
+        """Stop the runtimes and close the database."""
+        await self.runtimes.stop()
+        await self.store.close()
+
+    async def readiness(self) -> Readiness:
+        """Probe the database and collect every gateway's live state."""
+        try:
+            async with self.store.transaction() as tx:
+                await tx.connection.execute(text("SELECT 1"))
+                gateways = await tx.gateways.all()
+        except Exception as error:  # any failure means "not ready"
+            return Readiness(False, type(error).__name__, ())
+        health = []
+        for gateway in gateways:
+            status: Status = self.runtimes.status(gateway)
+            health.append(GatewayHealth(gateway.id, gateway.name, status.state, status.reason))
+        return Readiness(True, "reachable", tuple(health))

@@ -1,0 +1,67 @@
+"""``/auth/token``: log in for a bearer token (also set as an HttpOnly cookie), log out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from cloudcti.app.clock import iso
+from cloudcti.web.api.types import INPUT, Name, Password
+from cloudcti.web.problems import Problem
+from cloudcti.web.security import COOKIE_NAME, Cti, LoggedIn
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Login(BaseModel):
+    """A local account's credentials."""
+
+    model_config = INPUT
+
+    username: Name = Field(min_length=1, examples=["admin"])
+    password: Password = Field(json_schema_extra={"writeOnly": True}, examples=["…"])
+
+
+class Token(BaseModel):
+    """A bearer token (send ``Authorization: Bearer <token>``) and when it expires."""
+
+    token: str
+    expires_at: str = Field(examples=["2026-11-25T14:03:07.123Z"])
+
+
+@router.post(
+    "/token",
+    responses={
+        401: {"model": Problem, "description": "Wrong username or password"},
+        429: {"model": Problem, "description": "Too many failed logins (Retry-After)"},
+    },
+)
+async def login(body: Login, request: Request, response: Response, cti: Cti) -> Token:
+    """Log in. The token is also set as an HttpOnly, SameSite=Lax cookie (Secure over
+    HTTPS) for the web pages."""
+    client = request.client.host if request.client else "unknown"
+    issued = await cti.auth.login(body.username, body.password, client)
+    max_age = max(0, (issued.expires_at - cti.clock()) // 1000)
+    response.set_cookie(
+        COOKIE_NAME,
+        issued.token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return Token(token=issued.token, expires_at=iso(issued.expires_at))
+
+
+@router.delete("/token", status_code=204)
+async def logout(principal: LoggedIn, request: Request, cti: Cti) -> Response:
+    """Log out: the token used is revoked and the cookie cleared."""
+    await cti.auth.logout(principal)
+    response = Response(status_code=204)
+    response.delete_cookie(
+        COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
+    return response

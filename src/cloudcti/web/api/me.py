@@ -1,0 +1,78 @@
+"""``/users/me``: the logged-in user (the part of CONTRACT.md §2.1 that needs no PBX)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from cloudcti.app.users import UserSpec
+from cloudcti.web.api.lines import LineOut, line_out
+from cloudcti.web.api.types import INPUT
+from cloudcti.web.api.users import PbxCredentialsOut
+from cloudcti.web.security import Cti, LoggedIn
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/users/me", tags=["me"])
+
+
+class Me(BaseModel):
+    """The logged-in user with their lines."""
+
+    id: str
+    username: str
+    display_name: str
+    role: Literal["admin", "user"]
+    language: Literal["de", "en"]
+    lines: list[LineOut]
+    pbx_credentials: PbxCredentialsOut
+
+
+class MePatch(BaseModel):
+    """What a user may change about themselves."""
+
+    model_config = INPUT
+
+    language: Literal["de", "en"]
+
+
+async def _me(cti: Cti, user_id: str) -> Me:
+    user = await cti.users.get(user_id)
+    lines = await cti.lines.list(user_id=user_id)
+    return Me(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,  # type: ignore[arg-type]
+        language=user.language,  # type: ignore[arg-type]
+        lines=[line_out(v) for v in lines],
+        pbx_credentials=PbxCredentialsOut.model_validate(
+            user.pbx_credentials, from_attributes=True
+        ),
+    )
+
+
+@router.get("")
+async def get_me(principal: LoggedIn, cti: Cti) -> Me:
+    """Who I am, my lines and the state of my Cloud PBX login."""
+    return await _me(cti, principal.user_id)
+
+
+@router.patch("")
+async def patch_me(body: MePatch, principal: LoggedIn, cti: Cti) -> Me:
+    """Change my language."""
+    spec = await cti.users.spec(principal.user_id)
+    await cti.users.replace(
+        principal.user_id,
+        UserSpec(
+            username=spec.username,
+            display_name=spec.display_name,
+            role=spec.role,
+            language=body.language,
+            location_id=spec.location_id,
+            mobile_number=spec.mobile_number,
+        ),
+    )
+    return await _me(cti, principal.user_id)
