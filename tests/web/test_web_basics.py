@@ -28,6 +28,7 @@ def test_login_gives_a_bearer_token_and_an_httponly_cookie(site: Site) -> None:
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain HTTP here
+    site.client.cookies.clear()
     with httpx.Client(base_url=site.url, cookies={"cloudcti_token": body["token"]}) as browser:
         assert browser.get("/api/v1/users/me").json()["username"] == "admin"
     me = site.client.get("/api/v1/users/me", headers={"Authorization": "Bearer " + body["token"]})
@@ -39,6 +40,7 @@ def test_logout_revokes_the_token(site: Site) -> None:
     response = site.client.post(
         "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
     )
+    site.client.cookies.clear()
     headers = {"Authorization": "Bearer " + response.json()["token"]}
     assert site.client.delete("/api/v1/auth/token", headers=headers).status_code == 204
     assert site.client.get("/api/v1/users/me", headers=headers).status_code == 401
