@@ -106,6 +106,56 @@ def sim(
         server.stop()
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", envvar="CLOUDCTI_HOST", help="Address."),
+    port: int = typer.Option(8080, "--port", envvar="CLOUDCTI_PORT", help="Port."),
+    data_dir: Path = typer.Option(  # noqa: B008 - Typer declares options this way
+        Path("data"), "--data-dir", envvar="CLOUDCTI_DATA_DIR", help="The data directory."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", envvar="CLOUDCTI_DATABASE_URL", help="PostgreSQL URL."
+    ),
+    proxy_headers: bool = typer.Option(
+        False,
+        "--proxy-headers",
+        envvar="CLOUDCTI_PROXY_HEADERS",
+        help="Trust X-Forwarded-* from a reverse proxy doing TLS.",
+    ),
+    root_path: str = typer.Option(
+        "", "--root-path", envvar="CLOUDCTI_ROOT_PATH", help="Path prefix behind a proxy."
+    ),
+) -> None:
+    """Run the cloudcti server (migrates the database; creates the key on first start)."""
+    import asyncio
+
+    import uvicorn
+
+    from cloudcti.app import CloudCti, Settings, StartupError
+    from cloudcti.web import create_app
+
+    settings = Settings(data_dir=data_dir, database_url=database_url)
+
+    async def preflight() -> None:
+        await (await CloudCti.open(settings, start_runtimes=False)).close()
+
+    try:
+        asyncio.run(preflight())
+    except StartupError as error:
+        typer.echo(f"cloudcti serve: {error.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"cloudcti serve: http://{host}:{port}{root_path}/api/v1/docs")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips="*" if proxy_headers else None,
+        root_path=root_path,
+        log_level="info",
+    )
+
+
 admin = typer.Typer(help="Administration of an installation.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
 
@@ -133,6 +183,50 @@ def rotate_key(
     typer.echo(f"re-encrypted {result.secrets} secrets under key {result.key_id}")
     if result.key_in_environment:
         typer.echo("now set CLOUDCTI_SECRET_KEY to the value of CLOUDCTI_NEW_SECRET_KEY")
+
+
+@admin.command("create-user")
+def create_user(
+    username: str = typer.Option(..., "--username", help="The login name."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    role: str = typer.Option("admin", "--role", help="admin or user."),
+    data_dir: Path = typer.Option(  # noqa: B008 - Typer declares options this way
+        Path("data"), "--data-dir", envvar="CLOUDCTI_DATA_DIR", help="The data directory."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", envvar="CLOUDCTI_DATABASE_URL", help="PostgreSQL URL."
+    ),
+) -> None:
+    """Create a local account (the first admin, for example)."""
+    import asyncio
+    import sys
+
+    from cloudcti.app import CloudCti, Settings
+    from cloudcti.app.errors import AppError
+    from cloudcti.app.users import UserSpec
+
+    if not password_stdin:
+        typer.echo("cloudcti admin create-user: pass --password-stdin", err=True)
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = Settings(data_dir=data_dir, database_url=database_url)
+
+    async def create() -> str:
+        cti = await CloudCti.open(settings, start_runtimes=False)
+        try:
+            user = await cti.users.create(UserSpec(username, password=password, role=role))
+        finally:
+            await cti.close()
+        return user.id
+
+    try:
+        user_id = asyncio.run(create())
+    except AppError as error:
+        typer.echo(f"cloudcti admin create-user: {error.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created {role} {username!r} ({user_id})")
 
 
 def main() -> None:
