@@ -60,7 +60,7 @@ def demo(
     typer.echo(f"simulated Cloud PBX: {url} (control API {url}/sim/v1/state)")
     typer.echo(
         f"place a call: curl -X POST {url}/sim/v1/calls -H 'Content-Type: application/json' "
-        """-d '{"from": "+4930224455", "to": "7770"}'"""
+        """-d '{"from": "+4930224455", "to": "771"}'"""
     )
     try:
         asyncio.run(run_demo(url, typer.echo, scripted_call=True))
