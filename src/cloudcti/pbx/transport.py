@@ -262,11 +262,14 @@ class AiohttpTransport:
             self._sessions[url] = session
         return session
 
-    def _proxy_args(self) -> dict[str, object]:
+    def _proxy_args(self, url: str, headers: dict[str, str]) -> dict[str, object]:
         proxy = self.settings.proxy
         if proxy is None:
             return {}
-        return {"proxy": proxy.url, "proxy_headers": proxy.headers() or None}
+        if url.startswith("https:"):  # the credentials go on the CONNECT request
+            return {"proxy": proxy.url, "proxy_headers": proxy.headers() or None}
+        headers.update(proxy.headers())  # absolute-form request: the proxy reads them here
+        return {"proxy": proxy.url}
 
     def _check_proxy_status(self, status: int) -> None:
         if status == 407 and self.settings.proxy is not None:
@@ -310,16 +313,18 @@ class AiohttpTransport:
             total=timeout or settings.request_timeout, connect=settings.connect_timeout
         )
         started = time.perf_counter()
+        headers = _headers(body, authorization)
+        proxy_args = self._proxy_args(url, headers)
         with _mapped(url, settings.proxy):
             async with self._session(url).request(
                 method,
                 url + path,
                 params=list(query) or None,
                 data=body,
-                headers=_headers(body, authorization),
+                headers=headers,
                 timeout=limit,
                 allow_redirects=False,
-                **self._proxy_args(),  # type: ignore[arg-type]
+                **proxy_args,  # type: ignore[arg-type]
             ) as response:
                 content = await response.read()
                 headers = {k.lower(): v for k, v in response.headers.items()}
@@ -343,15 +348,17 @@ class AiohttpTransport:
         limit = aiohttp.ClientTimeout(
             total=None, connect=settings.connect_timeout, sock_read=read_timeout
         )
+        headers = _headers(body, authorization)
+        proxy_args = self._proxy_args(url, headers)
         with _mapped(url, settings.proxy):
             async with self._session(url).request(
                 method,
                 url + path,
                 data=body,
-                headers=_headers(body, authorization),
+                headers=headers,
                 timeout=limit,
                 allow_redirects=False,
-                **self._proxy_args(),  # type: ignore[arg-type]
+                **proxy_args,  # type: ignore[arg-type]
             ) as response:
                 self._check_proxy_status(response.status)
                 yield _AiohttpStream(response, url, settings.proxy)
