@@ -24,6 +24,7 @@ from cloudcti.domain.presence import ForwardingKind, PresenceState
 from cloudcti.xsi import (
     CallAnsweredEvent,
     CallCollectingEvent,
+    CallDetachedEvent,
     CallForwardedEvent,
     CallForwardingAlways,
     CallForwardingAlwaysEvent,
@@ -57,6 +58,7 @@ from tests.domain.domain_factories import (
     Subscription,
     answered,
     conference,
+    desk,
     fresh,
     held,
     leg,
@@ -529,3 +531,75 @@ def test_an_older_event_of_the_same_subscription_is_ignored() -> None:
     answered_event = s.call(CallAnsweredEvent, answered(ringing, T0 + 1_000))
     state, _ = run([answered_event, received])
     assert state.calls[0].state is CallState.ACTIVE
+
+
+def test_simultaneous_ring_answered_elsewhere_is_parallel_despite_the_desk_endpoint() -> None:
+    s = Subscription()
+    ringing = replace(leg(), endpoint=desk())
+    away = redirected(ringing, RedirectReason.FOLLOW_ME, T0 + 3_000, to="tel:+4917099887766")
+    _, events = run(
+        [
+            s.call(CallReceivedEvent, ringing),
+            s.redirected(away),
+            s.call(CallReleasedEvent, released(away, T0 + 3_000)),
+        ]
+    )
+    (ended,) = [e.call for e in events if isinstance(e, CallEnded)]
+    assert ended.device is Device.PARALLEL
+    (entry,) = journal(events)
+    assert (entry.status, entry.device) == (JournalStatus.ANSWERED_ELSEWHERE, Device.PARALLEL)
+
+
+def test_dnd_release_with_cause_busy_is_dnd_when_dnd_is_known() -> None:
+    s = Subscription()
+    state, _ = run([s.service(DoNotDisturbEvent, info=DoNotDisturb(active=True))])
+    ringing = leg()
+    _, events = run(
+        [
+            s.call(CallReceivedEvent, ringing),
+            s.call(
+                CallReleasedEvent, released(ringing, T0 + 10, ReleasingParty.LOCAL, cause="Busy")
+            ),
+        ],
+        state,
+    )
+    assert [e.status for e in journal(events)] == [JournalStatus.DND]
+
+
+def test_dnd_to_the_voice_portal_is_dnd_and_the_call_is_marked_voicemail() -> None:
+    s = Subscription()
+    config = replace(fresh().config, voice_portal="+4989887766999")
+    ringing = leg()
+    away = redirected(ringing, RedirectReason.DO_NOT_DISTURB, T0 + 10, to="tel:+4989887766999")
+    _, events = run([s.call(CallReceivedEvent, ringing), s.redirected(away)], LineState.new(config))
+    (ended,) = [e.call for e in events if isinstance(e, CallEnded)]
+    assert ended.voicemail
+    assert [e.status for e in journal(events)] == [JournalStatus.DND]
+
+
+def test_no_answer_forwarding_to_the_voice_portal_is_voicemail() -> None:
+    s = Subscription()
+    config = replace(fresh().config, voice_portal="+4989887766999")
+    ringing = leg()
+    away = redirected(ringing, RedirectReason.NO_ANSWER, T0 + 10, to="tel:+4989887766999")
+    _, events = run([s.call(CallReceivedEvent, ringing), s.redirected(away)], LineState.new(config))
+    (ended,) = [e.call for e in events if isinstance(e, CallEnded)]
+    assert ended.voicemail
+    assert [e.status for e in journal(events)] == [JournalStatus.VOICEMAIL]
+
+
+def test_detached_without_redirect_is_answered_elsewhere() -> None:
+    """A colleague picked the ringing call up: no longer presented to the user."""
+    s = Subscription()
+    ringing = leg()
+    gone = replace(ringing, state=X.DETACHED, detached_time=T0 + 4_000)
+    _, events = run(
+        [
+            s.call(CallReceivedEvent, ringing),
+            s.call(CallDetachedEvent, gone),
+            s.call(CallReleasedEvent, released(gone, T0 + 4_001)),
+        ]
+    )
+    (entry,) = journal(events)
+    assert entry.status is JournalStatus.ANSWERED_ELSEWHERE
+    assert entry.ended_at == T0 + 4_000

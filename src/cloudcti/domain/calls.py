@@ -8,12 +8,14 @@ Choices the contract leaves open:
 - ``id`` is the leg's Xsi ``callId``: stable for the call on this line, also across a
   resync (the PBX keeps it); ``tracking_id`` (``extTrackingId``) is the same on both legs of
   an internal call and correlates them across lines.
-- ``device``: the endpoint type decides (access device → ``primary``, Remote Office →
-  ``remote_office``, BroadWorks Mobility → ``mobile``, BroadWorks Anywhere → ``parallel``);
-  without an endpoint a ``follow-me`` redirect of the leg means ``parallel``; otherwise the
-  last known device stays, else ``unknown``.
+- ``device``: a ``follow-me`` redirect of the leg means ``parallel`` (Simultaneous Ring: a
+  parallel-ringing number answered, and the user's leg, still showing the desk phone's
+  endpoint, is detached); otherwise the endpoint type decides (access device → ``primary``,
+  Remote Office → ``remote_office``, BroadWorks Mobility → ``mobile``, BroadWorks
+  Anywhere → ``parallel``); otherwise the last known device stays, else ``unknown``.
 - ``voicemail``: the leg was redirected to voicemail (reason ``voicemail``), its redirection
-  history shows voicemail, or the remote party is one of the line's voicemail numbers.
+  history shows voicemail, or the redirect target or the remote party is one of the line's
+  voicemail numbers (e.g. DND or no-answer forwarding to the voice portal).
 - ``dialing`` covers every outbound leg that is alerting (also click-to-dial ringing the own
   phone first); ``Remote Held`` is ``active`` with ``remote_held``.
 - ``answer`` is offered on every ringing call (the PBX refuses where the device cannot
@@ -165,10 +167,10 @@ def state_of(leg: XsiCall) -> CallState:
 
 def device_of(leg: XsiCall, previous: Device = Device.UNKNOWN) -> Device:
     """The device of a leg (see the module docstring); ``previous`` when the leg says none."""
-    if leg.endpoint is not None:
-        return _ENDPOINT_DEVICES.get(str(leg.endpoint.kind), previous)
     if leg.redirect is not None and leg.redirect.reason == RedirectReason.FOLLOW_ME:
         return Device.PARALLEL
+    if leg.endpoint is not None:
+        return _ENDPOINT_DEVICES.get(str(leg.endpoint.kind), previous)
     return previous
 
 
@@ -211,12 +213,22 @@ def is_voicemail(
         return True
     if any(r.reason == RedirectReason.VOICEMAIL for r in leg.redirections):
         return True
-    party = leg.remote_party
-    remote = _read(party.address if party else None, params, directory)
-    if remote is None:
-        return False
     numbers = set(voicemail_numbers)
-    return remote.value in numbers or (remote.e164 is not None and remote.e164 in numbers)
+    target = leg.redirect.address if leg.redirect else None
+    party = leg.remote_party
+    return any(
+        _is_one_of(address, numbers, params, directory)
+        for address in (target, party.address if party else None)
+    )
+
+
+def _is_one_of(
+    address: str | None, numbers: set[str], params: DialingParameters, directory: Directory
+) -> bool:
+    number = _read(address, params, directory)
+    if number is None:
+        return False
+    return number.value in numbers or (number.e164 is not None and number.e164 in numbers)
 
 
 def features_of(call: Call, others: Sequence[Call]) -> tuple[Feature, ...]:

@@ -3,11 +3,14 @@
 The status is decided from the call's whole history (``CallHistory``), not from its last
 event. For an inbound call, in this order:
 answered here → ``answered`` (on a parallel-ringing number or the mobile:
-``answered_elsewhere``); redirected to or answered by voicemail → ``voicemail``; redirected
-with reason ``do-not-disturb`` → ``dnd``; reason ``follow-me`` (taken by a parallel-ringing
+``answered_elsewhere``); redirected with reason ``do-not-disturb`` → ``dnd`` (also when DND
+sends it on to voicemail: the cause wins, the call keeps ``voicemail``, R14); redirected to
+or answered by voicemail → ``voicemail``; reason ``follow-me`` (taken by a parallel-ringing
 location) → ``answered_elsewhere``; any other redirect (forwarding, deflection) →
-``forwarded``; release cause ``Busy`` → ``busy``; released while DND was on → ``dnd``;
-released by the user → ``rejected``; otherwise ``missed``.
+``forwarded``; released while DND was on → ``dnd`` (DND without voicemail is a ``Busy``
+release); release cause ``Busy`` → ``busy``; detached without a redirect (no longer
+presented to the user: a colleague picked it up) → ``answered_elsewhere``; released by the
+user → ``rejected``; otherwise ``missed``.
 For an outbound call: voicemail → ``voicemail``; answered → ``answered``; handed on by a
 transfer before it was answered → ``forwarded``; otherwise ``not_reached``.
 Feature-code "calls" (``*72…``) get no entry, except calls to a voicemail number.
@@ -52,6 +55,7 @@ class CallHistory:
     release_cause: str | None = None
     releasing_party: ReleasingParty | None = None
     feature_code: bool = False
+    detached: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +95,20 @@ def status_of(history: CallHistory) -> JournalStatus:
         if history.answered_device in _ELSEWHERE:
             return JournalStatus.ANSWERED_ELSEWHERE
         return JournalStatus.ANSWERED
-    if history.voicemail:
-        return JournalStatus.VOICEMAIL
     if RedirectReason.DO_NOT_DISTURB in reasons:
         return JournalStatus.DND
+    if history.voicemail:
+        return JournalStatus.VOICEMAIL
     if RedirectReason.FOLLOW_ME in reasons:
         return JournalStatus.ANSWERED_ELSEWHERE
     if reasons:
         return JournalStatus.FORWARDED
-    if history.release_cause == "Busy":
-        return JournalStatus.BUSY
     if history.dnd_when_received:
         return JournalStatus.DND
+    if history.release_cause == "Busy":
+        return JournalStatus.BUSY
+    if history.detached:
+        return JournalStatus.ANSWERED_ELSEWHERE
     if history.releasing_party is ReleasingParty.LOCAL:
         return JournalStatus.REJECTED
     return JournalStatus.MISSED

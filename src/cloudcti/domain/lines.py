@@ -149,13 +149,17 @@ class LineConfig:
     directory: Directory = EMPTY_DIRECTORY
     voicemail_number: str | None = DEFAULT_VOICEMAIL_NUMBER
     feature_codes: FeatureCodes = DEFAULT_FEATURE_CODES
+    voice_portal: str | None = None
 
     @property
     def voicemail_numbers(self) -> frozenset[str]:
-        """Numbers that reach voicemail: the line's voicemail number and the voice portal."""
+        """Numbers that reach voicemail: the line's voicemail number, the voice portal's
+        feature code and, if known, the group's voice portal number (E.164: where the PBX
+        redirects calls to voicemail)."""
         numbers = set(self.feature_codes.of(FeatureCodeName.VOICE_PORTAL))
-        if self.voicemail_number:
-            numbers.add(self.voicemail_number)
+        for number in (self.voicemail_number, self.voice_portal):
+            if number:
+                numbers.add(number)
         return frozenset(numbers)
 
 
@@ -392,6 +396,7 @@ class LineState:
             ),
             releasing_party=leg.releasing_party or history.releasing_party,
             feature_code=history.feature_code or address.lower().startswith(("tel:*", "tel:#")),
+            detached=history.detached or leg.state is XsiCallState.DETACHED,
         )
         return TrackedCall(leg=leg, history=history, device=device, position=position)
 
