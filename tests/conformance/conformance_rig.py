@@ -107,6 +107,7 @@ class Rig:
     recorded: list[Event] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     channel: PreviewChannel | None = None
+    _reader: asyncio.Task[None] | None = None
 
     async def _record(self, event: Event) -> None:
         async with self._changed:
@@ -137,9 +138,8 @@ class Rig:
     async def watch(self, *targets: str, packages: tuple[EventPackage, ...] = ()) -> None:
         """Open the monitoring channel and subscribe each target to Advanced Call (and
         ``packages``); returns once every subscription's first event arrived."""
-        self.channel = PreviewChannel(self.sim.urls[0], MONITOR, PASSWORD, self._record)
-        self._reader = asyncio.create_task(self.channel.run())
-        await self.channel.opened()
+        await self.reopen()
+        assert self.channel is not None
         expected = 0
         for target in targets:
             for package in (EventPackage.ADVANCED_CALL, *packages):
@@ -148,6 +148,15 @@ class Rig:
                 expected += 1
         await self.until(lambda: len(self._subscriptions()) >= expected, "first events")
 
+    async def reopen(self, channel_set_id: str | None = None) -> None:
+        """Open the monitoring channel (in ``channel_set_id``'s set: its subscriptions)."""
+        channel = PreviewChannel(self.sim.urls[0], MONITOR, PASSWORD, self._record)
+        if channel_set_id is not None:
+            channel.channel_set_id = channel_set_id
+        self.channel = channel
+        self._reader = asyncio.create_task(channel.run())
+        await channel.opened()
+
     def _subscriptions(self) -> set[str]:
         return {
             e.envelope.subscription_id for e in self.recorded if isinstance(e, SubscriptionEvent)
@@ -155,10 +164,10 @@ class Rig:
 
     async def close(self) -> None:
         """Stop reading the channel."""
-        reader = getattr(self, "_reader", None)
-        if reader is not None:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+            self._reader = None
 
     async def until(self, condition: Callable[[], bool], what: str) -> None:
         """Wait (at most ``WAIT_S``) until ``condition`` holds for the recording."""

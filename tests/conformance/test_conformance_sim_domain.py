@@ -27,6 +27,7 @@ from cloudcti.xsi import (
     CallReceivedEvent,
     CallRedirectedEvent,
     CallReleasedEvent,
+    CallSubscriptionResyncEvent,
     ConferenceStartedEvent,
     DoNotDisturb,
     DoNotDisturbEvent,
@@ -41,6 +42,7 @@ from cloudcti.xsi import (
     release_call,
     start_conference,
     talk,
+    vm_transfer,
 )
 from tests.conformance.conformance_rig import (
     ALICE,
@@ -466,3 +468,67 @@ async def test_voice_messaging_event_asks_for_a_read(rig: Rig) -> None:
     await rig.until_event(ALICE, VoiceMessagingEvent, 2)
     result = replay(rig.of(ALICE), ALICE)
     assert ServiceReadRequired(ALICE, "VoiceMessaging") in result.events
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="simulator: a ring timeout releases the callee's leg as localRelease with cause "
+    "'Temporarily Unavailable', exactly like an Xsi decline, so the domain must say rejected",
+)
+async def test_ring_timeout_without_forwarding_is_missed(rig: Rig) -> None:
+    await rig.configure(no_answer_s=0.3)
+    await rig.watch(ALICE)
+    await incoming(rig)
+    await rig.until_event(ALICE, CallReleasedEvent)
+    (entry,) = replay(rig.of(ALICE), ALICE).journal
+    assert entry.status is JournalStatus.MISSED
+
+
+async def test_caller_side_of_dnd_and_of_forwarding(rig: Rig) -> None:
+    await rig.service(ALICE, DoNotDisturb(active=True))
+    await rig.service(ALICE, VoiceMessaging(active=False))
+    await rig.watch(BOB)
+    await rig.call(BOB, ALICE)
+    await rig.until_event(BOB, CallReleasedEvent)
+    await rig.service(ALICE, DoNotDisturb(active=False))
+    await rig.service(ALICE, CallForwardingAlways(active=True, forward_to_phone_number=OUTSIDE))
+    forwarded = await rig.call(BOB, ALICE)
+    await rig.until_event(BOB, CallForwardedEvent)
+    await rig.answer(forwarded)
+    await rig.until_event(BOB, CallAnsweredEvent)
+    result = replay(rig.of(BOB), BOB)
+    (talking,) = result.state.calls
+    assert (talking.state, talking.voicemail) == (CallState.ACTIVE, False)
+    assert talking.remote.number == OUTSIDE
+    assert [e.status for e in result.journal] == [JournalStatus.NOT_REACHED]
+
+
+async def test_answered_call_sent_to_voicemail_by_vm_transfer(rig: Rig) -> None:
+    await rig.watch(ALICE)
+    call = await incoming(rig)
+    await rig.answer(call)
+    await rig.until_event(ALICE, CallAnsweredEvent)
+    (call_id,) = rig.call_ids(ALICE)
+    await rig.xsi(ALICE, vm_transfer(ALICE, call_id))
+    await rig.until_event(ALICE, CallReleasedEvent)
+    result = replay(rig.of(ALICE), ALICE)
+    assert [e.status for e in result.journal] == [JournalStatus.ANSWERED]
+    assert result.ended()[0].voicemail is True
+
+
+async def test_restart_resync_ends_the_call_that_ended_while_away(rig: Rig) -> None:
+    await rig.watch(ALICE)
+    call = await incoming(rig)
+    await rig.answer(call)
+    await rig.until_event(ALICE, CallAnsweredEvent)
+    assert rig.channel is not None
+    channel_set = rig.channel.channel_set_id
+    assert (await rig.control.post("/sim/v1/faults", json={"kind": "restart"})).is_success
+    await rig.close()
+    await rig.hangup(call, "caller")
+    await rig.reopen(channel_set)
+    await rig.until_event(ALICE, CallSubscriptionResyncEvent)
+    result = replay(rig.of(ALICE), ALICE)
+    assert result.state.calls == ()
+    (entry,) = result.journal
+    assert (entry.status, entry.device) == (JournalStatus.ANSWERED, Device.PRIMARY)
