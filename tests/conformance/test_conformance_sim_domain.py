@@ -448,18 +448,39 @@ async def test_click_to_dial_and_remote_hold(rig: Rig) -> None:
     assert bob_view.remote.display == "7770"
 
 
-async def test_redirected_legs_arrive_detached_then_released(rig: Rig) -> None:
-    """The shape the reducer relies on: the redirect is on the Detached leg and repeated
-    on the Released one (so a lost CallRedirected still says why)."""
-    await rig.service(ALICE, CallForwardingAlways(active=True, forward_to_phone_number=OUTSIDE))
+@pytest.mark.parametrize(
+    ("settings", "status", "voicemail"),
+    [
+        (
+            CallForwardingAlways(active=True, forward_to_phone_number=OUTSIDE),
+            JournalStatus.FORWARDED,
+            False,
+        ),
+        (
+            VoiceMessaging(active=True, always_redirect_to_voice_mail=True),
+            JournalStatus.VOICEMAIL,
+            True,
+        ),
+    ],
+)
+async def test_the_release_alone_says_where_a_redirected_call_went(
+    rig: Rig,
+    settings: CallForwardingAlways | VoiceMessaging,
+    status: JournalStatus,
+    voicemail: bool,
+) -> None:
+    """The redirect is on the Detached leg and repeated on the Released one, so a lost
+    ``CallRedirected`` still gives the right journal status and voicemail mark."""
+    await rig.service(ALICE, settings)
     await rig.watch(ALICE)
     await rig.call("+4940123456", ALICE)
     released = await rig.until_event(ALICE, CallReleasedEvent)
     redirected = next(e for e in rig.of(ALICE) if isinstance(e, CallRedirectedEvent))
     assert isinstance(released, CallReleasedEvent)
     assert released.call.redirect == redirected.calls[0].redirect
-    without = [e for e in rig.of(ALICE) if not isinstance(e, CallRedirectedEvent)]
-    assert [e.status for e in replay(without, ALICE).journal] == [JournalStatus.FORWARDED]
+    without = replay([e for e in rig.of(ALICE) if not isinstance(e, CallRedirectedEvent)], ALICE)
+    assert [e.status for e in without.journal] == [status]
+    assert without.ended()[0].voicemail is voicemail
 
 
 async def test_voice_messaging_event_asks_for_a_read(rig: Rig) -> None:
