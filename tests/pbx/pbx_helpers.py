@@ -144,7 +144,7 @@ class App:
         ]
 
     async def until(
-        self, condition: Callable[[], bool], timeout: float = 5.0, what: str = ""
+        self, condition: Callable[[], object], timeout: float = 5.0, what: str = ""
     ) -> None:
         """Wait until ``condition()`` holds, re-checked on every delivery or state change."""
         async with asyncio.timeout(timeout):
@@ -203,4 +203,10 @@ class Running:
             await self.task
 
     async def state(self, state: GatewayState, timeout: float = 5.0) -> None:
-        await self.runtime.wait_for(lambda r: r.state is state, timeout)
+        try:
+            await self.runtime.wait_for(lambda r: r.state is state, timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"not {state.value} within {timeout} s: {self.runtime.state.value} "
+                f"({self.runtime.reason})"
+            ) from None

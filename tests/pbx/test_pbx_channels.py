@@ -1,31 +1,189 @@
-"""The runtime against the simulator: channels on every host, heartbeats, acks, snapshots."""
+"""The runtime against the simulator: channels on every host, heartbeats on schedule, every
+event acked exactly once, snapshots, lines added and removed, proxies, the PBX log."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
-from cloudcti.pbx import LINE_PACKAGES, GatewayConfig, GatewayState
+from cloudcti.pbx import LINE_PACKAGES, BasicCredentials, GatewayConfig, GatewayState, ProxyConfig
+from tests.pbx.forward_proxy import ForwardProxy
 from tests.pbx.pbx_helpers import (
     ALICE,
     BOB,
+    EVENT_TIMEOUT,
+    LINE_PASSWORD,
+    MONITOR,
+    PASSWORD,
     Running,
     Sim,
     gateway_config,
+    until,
 )
+
+Start = Callable[[GatewayConfig, list[str]], Running]
+
+
+def acked_everything(running: Running) -> bool:
+    channels = running.runtime.channel_set
+    return channels is not None and channels.stats.acked == channels.stats.applied
+
+
+async def play_call(sim: Sim, running: Running, callee: str = ALICE) -> None:
+    """An outside caller rings ``callee``, who answers; the caller hangs up."""
+    released = len(running.app.calls_of(callee, "CallReleasedEvent"))
+    call = await sim.call("+4930224455", callee)
+    await running.app.until(lambda: running.app.calls_of(callee, "CallReceivedEvent"))
+    assert (await sim.post(f"/calls/{call}/answer", {"at": "primary"})).is_success
+    assert (await sim.post(f"/calls/{call}/hangup", {"side": "caller"})).is_success
+    await running.app.until(
+        lambda: len(running.app.calls_of(callee, "CallReleasedEvent")) > released,
+        what="the call's release arrived",
+    )
 
 
 async def test_connects_on_every_host_and_subscribes_every_line(
-    sim: Sim, start_runtime: Callable[[GatewayConfig, list[str]], Running]
+    sim: Sim, start_runtime: Start
 ) -> None:
     running = start_runtime(gateway_config(sim), [ALICE, BOB])
     await running.state(GatewayState.CONNECTED)
     state = await sim.state()
-    hosts = {c["host"] for c in state["channels"]}
-    assert hosts == {sim.host(0), sim.host(1)}
+    assert {c["host"] for c in state["channels"]} == {sim.host(0), sim.host(1)}
     subs = Counter((s["target_id"], s["event"]) for s in state["subscriptions"])
     assert subs == Counter((u, str(p)) for u in (ALICE, BOB) for p in LINE_PACKAGES)
-    # each line's call snapshot arrived (initial event of a user subscription)
-    await running.app.until(
-        lambda: bool(running.app.snapshots(ALICE) and running.app.snapshots(BOB))
+    await running.app.until(lambda: running.app.snapshots(ALICE) and running.app.snapshots(BOB))
+
+
+async def test_heartbeats_on_schedule_and_every_event_acked_once(
+    sim: Sim, start_runtime: Start
+) -> None:
+    first = max((r["seq"] for r in await sim.requests()), default=0)
+    running = start_runtime(gateway_config(sim), [ALICE, BOB])
+    await running.state(GatewayState.CONNECTED)
+    for _ in range(3):
+        await play_call(sim, running)
+    await until(lambda: acked_everything(running))
+    await until(
+        lambda: (
+            running.runtime.channel_set.stats.heartbeats >= 2
+            if running.runtime.channel_set
+            else False
+        )
     )
+    seen = [r for r in await sim.requests(since=first)]
+    acks = [r for r in seen if r["path"].endswith("/channel/eventresponse")]
+    assert all(r["status"] == 200 for r in acks)
+    channels = running.runtime.channel_set
+    assert channels is not None
+    assert len(acks) == channels.stats.applied  # no redelivery: one ack per event
+    ids = running.app.event_ids()
+    assert len(ids) == len(set(ids))  # the application saw every event once
+    # heartbeats: every EVENT_TIMEOUT/2 on each host, to the host holding the channel
+    window = await sim.requests(since=first)
+    beats = Counter(r["host"] for r in window if r["path"].endswith("/heartbeat"))
+    assert set(beats) == {sim.host(0), sim.host(1)}
+    assert all(r["status"] == 200 for r in window if r["path"].endswith("/heartbeat"))
+    assert "NonResponsiveChannel" not in str([e.summary for e in running.log.entries()])
+    assert running.runtime.state is GatewayState.CONNECTED
+
+
+async def test_heartbeat_interval(sim: Sim, start_runtime: Start) -> None:
+    running = start_runtime(gateway_config(sim), [ALICE])
+    await running.state(GatewayState.CONNECTED)
+    first = max((r["seq"] for r in await sim.requests()), default=0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    wanted = 4
+
+    async def beats() -> Counter[str]:
+        found = await sim.requests(since=first)
+        return Counter(r["host"] for r in found if r["path"].endswith("/heartbeat"))
+
+    async with asyncio.timeout(wanted * EVENT_TIMEOUT):
+        while True:
+            counted = await beats()
+            if min(counted[sim.host(0)], counted[sim.host(1)]) >= wanted:
+                break
+            await asyncio.sleep(0.02)
+    elapsed = loop.time() - started
+    interval = EVENT_TIMEOUT / 2
+    # the 4th heartbeat after CONNECTED is due 3.x intervals later, not sooner
+    assert (wanted - 1) * interval <= elapsed <= (wanted + 0.5) * interval, elapsed
+
+
+async def test_lines_added_and_removed_at_run_time(sim: Sim, start_runtime: Start) -> None:
+    running = start_runtime(gateway_config(sim), [ALICE])
+    await running.state(GatewayState.CONNECTED)
+    running.runtime.set_lines([BOB])
+
+    async def only_bob() -> bool:
+        targets = {s["target_id"] for s in (await sim.state())["subscriptions"]}
+        return targets == {BOB}
+
+    async with asyncio.timeout(5):
+        while not await only_bob():
+            await asyncio.sleep(0.05)
+    await running.app.until(lambda: running.app.snapshots(BOB))
+    await play_call(sim, running, BOB)
+
+
+async def test_runtime_through_an_authenticating_proxy(sim: Sim, start_runtime: Start) -> None:
+    proxy = ForwardProxy(username="proxy-user", password="Proxy-Pw-99-secret")
+    await proxy.start()
+    try:
+        config = gateway_config(
+            sim, proxy=ProxyConfig(proxy.url, "proxy-user", "Proxy-Pw-99-secret")
+        )
+        running = start_runtime(config, [ALICE])
+        await running.state(GatewayState.CONNECTED)
+        await play_call(sim, running)
+        assert proxy.forwarded > 0
+        assert proxy.rejected == 0
+        await until(lambda: acked_everything(running))
+    finally:
+        await running.stop()
+        await proxy.stop()
+
+
+async def test_pbx_log_says_what_happened_and_hides_every_secret(
+    sim: Sim, start_runtime: Start, tmp_path: Path
+) -> None:
+    running = start_runtime(gateway_config(sim), [ALICE, BOB])
+    running.runtime.set_lines([ALICE, BOB], {ALICE: _alice()})
+    await running.state(GatewayState.CONNECTED)
+    await play_call(sim, running)
+    log = running.log
+    received = running.app.calls_of(ALICE, "CallReceivedEvent")[0]
+    call_id = received.call.call_id
+    about_call = log.entries(call_id=call_id)
+    assert any("CallReceivedEvent" in e.summary for e in about_call)
+    assert any("CallReleasedEvent" in e.summary for e in about_call)
+    assert all(e.line == ALICE for e in about_call)
+    assert log.entries(line=BOB)
+    assert all(e.line == BOB for e in log.entries(line=BOB))
+    outgoing = log.entries(direction="out")
+    assert any("POST /com.broadsoft.async" in e.summary for e in outgoing)
+    assert any("gateway connected" in e.summary for e in log.entries(direction="state"))
+    await running.stop()
+    path = log.path
+    assert path is not None
+    text = path.read_text("utf-8") + repr(log.entries())
+    assert "CallReceivedEvent" in text
+    for secret in (PASSWORD, LINE_PASSWORD, "Proxy-Pw-99-secret"):
+        assert secret not in text
+    assert "Basic " not in text
+
+
+def _alice() -> BasicCredentials:
+    return BasicCredentials(ALICE, LINE_PASSWORD)
+
+
+async def test_a_new_monitoring_identity_is_kept_across_restarts(tmp_path: Path) -> None:
+    from cloudcti.pbx import Identity
+
+    first = Identity.load(tmp_path)
+    assert Identity.load(tmp_path) == first
+    assert Identity.load(tmp_path / "other") != first
+    assert MONITOR  # the identity is per installation, not per user

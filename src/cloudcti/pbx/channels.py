@@ -131,6 +131,9 @@ class EventChannelSet:
         self.stats = ChannelSetStats()
         self.stop_reason: str | None = None
         self._specs: dict[str, SubscriptionSpec] = {}
+        self.refused: dict[str, str] = {}
+        """Subscriptions the PBX refused (key → reason); not retried until added again."""
+        self._create_slots = asyncio.Semaphore(4)
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._wake = asyncio.Event()
@@ -150,6 +153,12 @@ class EventChannelSet:
     def subscriptions(self) -> dict[str, str]:
         """key → subscriptionId of the subscriptions the PBX granted."""
         return self.machine.subscriptions
+
+    @property
+    def pending(self) -> int:
+        """Subscriptions wanted but not granted yet (refused ones not counted)."""
+        granted = self.machine.subscriptions
+        return sum(1 for k in self._specs if k not in granted and k not in self.refused)
 
     @property
     def stopped(self) -> bool:
@@ -176,6 +185,7 @@ class EventChannelSet:
         """Keep ``spec`` subscribed (created once a channel is open)."""
         known = self._specs.get(spec.key)
         self._specs[spec.key] = spec
+        self.refused.pop(spec.key, None)
         if known is None or spec.key not in self.machine.subscriptions:
             self._spawn(self._create(spec))
 
@@ -482,13 +492,17 @@ class EventChannelSet:
         while not self._stopped.is_set() and self._specs.get(spec.key) is spec:
             await self._any_open.wait()
             try:
-                response = await self.client.send(spec.request, line=spec.line)
+                async with self._create_slots:
+                    response = await self.client.send(spec.request, line=spec.line)
                 granted = parse_subscription(response.body)
             except XsiCredentialRejectedError:
                 return
             except XsiError as error:
                 if error.status in (400, 401, 403, 404):
                     self._log_state(f"subscription {spec.key} refused: {error}", line=spec.line)
+                    self.refused[spec.key] = str(error)
+                    if self.on_change is not None:
+                        self.on_change()
                     return
             except (XsiTransportError, RemoteProtocolError):
                 pass
@@ -504,6 +518,8 @@ class EventChannelSet:
     def _recorded(self, key: str, subscription_id: str, expires: int | None) -> None:
         granted = expires or self.subscription_expires
         self._feed(lambda now: self.machine.subscription_added(key, subscription_id, granted, now))
+        if self.on_change is not None:
+            self.on_change()
 
     async def _delete_subscription(self, subscription_id: str, line: str | None) -> None:
         with contextlib.suppress(XsiTransportError):

@@ -40,9 +40,11 @@ from cloudcti.xsi import (
     EventPackage,
     RemoteProtocolError,
     Service,
-    ServiceEvent,
     VoiceMessaging,
+    delete_subscription,
     get_service,
+    list_subscriptions,
+    parse_subscription_list,
     parse_voice_messaging,
     subscribe_enterprise,
     subscribe_group,
@@ -218,7 +220,6 @@ class GatewayRuntime:
         self.client.guard = old_client.guard  # the rejection count stays with the credential
         self._changed.set()
         if self.channel_set is not None:
-            self.channel_set.machine.close(self.clock())
             await self.channel_set.close()
         await old_client.aclose()
 
@@ -276,8 +277,9 @@ class GatewayRuntime:
             self.channel_set.add(spec)
 
     def _drop(self, key: str) -> None:
-        self._specs.pop(key, None)
-        self._resyncing.discard(key)
+        spec = self._specs.pop(key, None)
+        if spec is not None and spec.line is not None:
+            self._resyncing.discard(spec.line)
         if self.channel_set is not None and not self.channel_set.stopped:
             self.channel_set.remove(key)
 
@@ -311,6 +313,8 @@ class GatewayRuntime:
             self._set_state(GatewayState.CONNECTING, "opening the event channels")
         elif up < hosts:
             self._set_state(GatewayState.DEGRADED, f"{hosts - up} of {hosts} Xsi hosts down")
+        elif channels.pending:
+            self._set_state(GatewayState.DEGRADED, f"subscribing {channels.pending} lines/packages")
         elif self._resyncing:
             self._set_state(
                 GatewayState.DEGRADED, f"resyncing {len(self._resyncing)} subscriptions"
@@ -385,11 +389,10 @@ class GatewayRuntime:
             rng=self.rng,
         )
         self.channel_set = channels
-        self._resyncing.clear()
+        self._resyncing = {s.line for s in self._specs.values() if s.line is not None}
+        await self._drop_leftovers(client)
         for spec in self._specs.values():
             channels.add(spec)
-            if spec.snapshot_on_refresh:
-                self._resyncing.add(spec.key)
         self._channel_state()
         try:
             return await channels.run()
@@ -415,32 +418,39 @@ class GatewayRuntime:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), seconds)
 
+    async def _drop_leftovers(self, client: XsiClient) -> None:
+        """Delete subscriptions of our channel set left by an earlier run (crash, restart):
+        created anew they would deliver every event twice."""
+        try:
+            response = await client.send(list_subscriptions())
+            found = parse_subscription_list(response.body)
+        except (XsiTransportError, RemoteProtocolError) as error:
+            self.log.add(Direction.STATE, "could not list old subscriptions", str(error))
+            return
+        for old in found:
+            if old.channel_set_id == self.identity.channel_set_id:
+                with contextlib.suppress(XsiTransportError):
+                    await client.send(delete_subscription(old.subscription_id))
+
     async def _deliver(self, delivery: Delivery) -> None:
         event = delivery.event
-        if isinstance(event, CallSnapshotEvent | ServiceEvent) and self._resyncing:
-            key = self._key_of(event.envelope.subscription_id)
-            if key is not None and key in self._resyncing:
-                self._resyncing.discard(key)
+        if isinstance(event, CallSnapshotEvent) and self._resyncing:
+            target = (event.envelope.target_id or event.envelope.user_id).lower()
+            line = next((x for x in self._resyncing if x.lower() == target), None)
+            if line is not None:
+                self._resyncing.discard(line)
                 self._channel_state()
         result = self.on_event(delivery)
         if result is not None:
             await result
 
-    def _key_of(self, subscription_id: str) -> str | None:
-        channels = self.channel_set
-        if channels is None:
-            return None
-        for key, sid in channels.subscriptions.items():
-            if sid == subscription_id:
-                return key
-        return None
-
     def _on_resync(self, spec: SubscriptionSpec | None, reason: str) -> None:
         del reason
         if spec is None:
             return
-        if spec.snapshot_on_refresh:
-            self._resyncing.add(spec.key)
+        call_package = spec.key.endswith(f"|{EventPackage.ADVANCED_CALL}")
+        if spec.snapshot_on_refresh and spec.line is not None and call_package:
+            self._resyncing.add(spec.line)
             self._channel_state()
         if spec.line is not None and spec.key.endswith(f"|{EventPackage.VOICE_MESSAGING}"):
             self._reread_voice_messaging(spec.line)
