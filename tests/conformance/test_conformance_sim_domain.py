@@ -491,11 +491,6 @@ async def test_voice_messaging_event_asks_for_a_read(rig: Rig) -> None:
     assert ServiceReadRequired(ALICE, "VoiceMessaging") in result.events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator: a ring timeout releases the callee's leg as localRelease with cause "
-    "'Temporarily Unavailable', exactly like an Xsi decline, so the domain must say rejected",
-)
 async def test_ring_timeout_without_forwarding_is_missed(rig: Rig) -> None:
     await rig.configure(no_answer_s=0.3)
     await rig.watch(ALICE)

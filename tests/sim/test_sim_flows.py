@@ -212,6 +212,10 @@ async def test_unanswered_call_is_released_after_no_answer_time(pbx: Pbx) -> Non
         ("CallReceivedEvent", "Alerting"),
         ("CallReleasedEvent", "Released"),
     ]
+    # The caller gave up: Alice's leg must not look like her own decline.
+    released = docs[1].call
+    assert released is not None
+    assert released.releasing_party == "remoteRelease"
 
 
 async def test_service_path_segments_are_case_insensitive(pbx: Pbx) -> None:

@@ -315,7 +315,9 @@ class Pbx:
                     target, reason = call.on_no_answer
                     notices += routing.redirect(self, call, target, reason, now_ms, no_answer_s)
                     continue
-                notices += self.release_call(call, ringing, now_ms, cause="Temporarily Unavailable")
+                # Nobody answered and nothing forwards: the caller gives up. The ringing
+                # user did not hang up, so its leg must not read localRelease (a decline).
+                notices += self.release_call(call, call.other(ringing), now_ms, cause=None)
         return notices
 
     def forget_released(self) -> None:
