@@ -39,7 +39,9 @@ SIM_CONFIG: dict[str, Any] = {
     "event_timeout_s": EVENT_TIMEOUT,
     "channel_expires_s": 86400,
     "subscription_expires_s": 86400,
-    "unacked_limit": 20,
+    # A burst of snapshots (2 lines x 8 packages, after a reconnect) is in flight at once; the
+    # simulator's default of 20 unacknowledged events would end the set within milliseconds.
+    "unacked_limit": 100,
     "no_answer_s": 30.0,
     "lockout_after": 5,
 }

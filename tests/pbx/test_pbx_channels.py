@@ -34,8 +34,11 @@ def acked_everything(running: Running) -> bool:
 async def play_call(sim: Sim, running: Running, callee: str = ALICE) -> None:
     """An outside caller rings ``callee``, who answers; the caller hangs up."""
     released = len(running.app.calls_of(callee, "CallReleasedEvent"))
+    received = len(running.app.calls_of(callee, "CallReceivedEvent"))
     call = await sim.call("+4930224455", callee)
-    await running.app.until(lambda: running.app.calls_of(callee, "CallReceivedEvent"))
+    await running.app.until(
+        lambda: len(running.app.calls_of(callee, "CallReceivedEvent")) > received
+    )
     assert (await sim.post(f"/calls/{call}/answer", {"at": "primary"})).is_success
     assert (await sim.post(f"/calls/{call}/hangup", {"side": "caller"})).is_success
     await running.app.until(

@@ -134,6 +134,7 @@ class EventChannelSet:
         self.refused: dict[str, str] = {}
         """Subscriptions the PBX refused (key → reason); not retried until added again."""
         self._create_slots = asyncio.Semaphore(4)
+        self._refreshing: set[str] = set()
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._wake = asyncio.Event()
@@ -274,7 +275,9 @@ class EventChannelSet:
             f"resync {action.target or action.subscription_id}: {action.reason}",
             line=spec.line if spec else None,
         )
-        if spec is not None and spec.snapshot_on_refresh:
+        # Two channels reopening at once both ask for it: one refresh (snapshot) is enough.
+        wanted = spec is not None and spec.snapshot_on_refresh
+        if wanted and action.subscription_id not in self._refreshing:
             self._spawn(self._refresh_subscription(action.subscription_id, action.target))
         if self.on_resync is not None:
             self.on_resync(spec, action.reason)
@@ -468,6 +471,13 @@ class EventChannelSet:
         )
 
     async def _refresh_subscription(self, subscription_id: str, key: str | None) -> None:
+        self._refreshing.add(subscription_id)
+        try:
+            await self._refresh_subscription_once(subscription_id, key)
+        finally:
+            self._refreshing.discard(subscription_id)
+
+    async def _refresh_subscription_once(self, subscription_id: str, key: str | None) -> None:
         spec = self._specs.get(key) if key else None
         request = refresh_subscription(subscription_id, self.subscription_expires)
         try:

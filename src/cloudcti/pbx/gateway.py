@@ -316,9 +316,7 @@ class GatewayRuntime:
         elif channels.pending:
             self._set_state(GatewayState.DEGRADED, f"subscribing {channels.pending} lines/packages")
         elif self._resyncing:
-            self._set_state(
-                GatewayState.DEGRADED, f"resyncing {len(self._resyncing)} subscriptions"
-            )
+            self._set_state(GatewayState.DEGRADED, f"resyncing {len(self._resyncing)} lines")
         else:
             self._set_state(GatewayState.CONNECTED, f"{hosts} event channels open")
 
