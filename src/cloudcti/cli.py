@@ -229,6 +229,64 @@ def create_user(
     typer.echo(f"created {role} {username!r} ({user_id})")
 
 
+pbx = typer.Typer(
+    help="The connection to a Cloud PBX: test it, watch its events.", no_args_is_help=True
+)
+app.add_typer(pbx, name="pbx")
+
+
+def _password_from_stdin(command: str, password_stdin: bool) -> str:
+    import sys
+
+    if not password_stdin:
+        typer.echo(f"cloudcti pbx {command}: pass --password-stdin", err=True)
+        raise typer.Exit(2)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@pbx.command("test")
+def pbx_test(
+    xsi_url: list[str] = typer.Option(  # noqa: B008 - Typer declares options this way
+        ..., "--xsi-url", help="Root URL of an Xsi host; repeat for several hosts."
+    ),
+    username: str = typer.Option(..., "--username", help="The monitoring user."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    proxy: str | None = typer.Option(
+        None, "--proxy", help="HTTP(S) proxy URL, optionally http://user:password@host:port."
+    ),
+) -> None:
+    """Test the connection step by step; exit 0 only if every check passes."""
+    from cloudcti.pbx.commands import pbx_test as run
+
+    password = _password_from_stdin("test", password_stdin)
+    raise typer.Exit(run(xsi_url, username, password, proxy, typer.echo))
+
+
+@pbx.command("watch")
+def pbx_watch(
+    xsi_url: list[str] = typer.Option(  # noqa: B008 - Typer declares options this way
+        ..., "--xsi-url", help="Root URL of an Xsi host; repeat for several hosts."
+    ),
+    username: str = typer.Option(..., "--username", help="The monitoring user."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    enterprise: str | None = typer.Option(None, "--enterprise", help="Watch this enterprise."),
+    group: str | None = typer.Option(None, "--group", help="Watch this group."),
+    proxy: str | None = typer.Option(None, "--proxy", help="HTTP(S) proxy URL."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """Monitor like the server does and print one line per event, until Ctrl-C."""
+    from cloudcti.pbx.commands import pbx_watch as run
+    from cloudcti.pbx.watch import WatchOptions
+
+    password = _password_from_stdin("watch", password_stdin)
+    options = WatchOptions(xsi_url, username, password, enterprise, group, proxy, as_json)
+    raise typer.Exit(run(options, typer.echo))
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()
