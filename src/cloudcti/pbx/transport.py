@@ -13,7 +13,10 @@ keep-alive, the client's CPU per event-response POST, 2,000 POSTs):
     aiohttp 3.14.5   235 µs/ack          142 µs/ack
 
 Xsi needs one ack per event, so with httpx the acks alone would cap a core at ~750-1,000
-events/s; aiohttp leaves room for parsing and the application. (Reproduce: bench/pbx_pipeline.py.)
+events/s; aiohttp leaves room for parsing and the application. Whole pipeline with aiohttp
+(bench/pbx_pipeline.py, simulator and load driver on the same 2 cores): 1,725 events/s sustained
+with every event acked; at 200 events/s emit→callback p50 2.2 ms, p99 5.3 ms; the runtime spends
+~0.4-0.65 ms CPU per event (ack POST, parse, machine, log).
 """
 
 from __future__ import annotations
