@@ -30,7 +30,7 @@ from cloudcti.pbx import Delivery, GatewayConfig, GatewayRuntime, GatewayState
 from cloudcti.xsi import CallAnsweredEvent, CallReceivedEvent, CallReleasedEvent
 
 MONITOR = "bench.monitor@example.net"
-PASSWORD = "Bench-Pw-1"  # a throwaway account of the throwaway simulator
+PASSWORD = "Bench-Pw-1"  # noqa: S105 - a throwaway account of the throwaway simulator
 CALLERS = 32  # concurrent calls of the driver in the unpaced phase
 EVENTS_PER_CALL = 5  # measured: what one ring-answer-hangup sends on the line's subscriptions
 
@@ -121,7 +121,7 @@ async def setup(url: str, lines: int) -> None:
 
 async def phase(
     urls: list[str], lines: int, rate: float, seconds: float, sim_pid: int
-) -> dict[str, float]:
+) -> dict[str, Any]:
     latencies: list[float] = []
     counted = 0
 
@@ -171,7 +171,7 @@ async def phase(
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     events = channels.stats.applied - applied0
     sim_cpu = process_cpu(sim_pid) - sim0
-    result = {
+    result: dict[str, Any] = {
         "events": events,
         "events_per_s": events / wall,
         "runtime_cpu_us_per_event": cpu / max(events, 1) * 1e6,
@@ -220,7 +220,8 @@ async def main(args: argparse.Namespace) -> None:
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
         print(
-            f"machine: {os.cpu_count()} cores; {args.lines} lines, 2 Xsi hosts, {args.seconds:g} s per phase"
+            f"machine: {os.cpu_count()} cores; {args.lines} lines, 2 Xsi hosts, "
+            f"{args.seconds:g} s per phase"
         )
         for rate in (args.rate, 0.0):
             await setup(urls[0], args.lines)
@@ -229,8 +230,9 @@ async def main(args: argparse.Namespace) -> None:
             print(
                 f"{label}: {result['events']} events, {result['events_per_s']:.0f} events/s "
                 f"sustained with acks, emit→callback p50 {result['p50_ms']:.1f} ms, "
-                f"p99 {result['p99_ms']:.1f} ms, runtime CPU {result['runtime_cpu_us_per_event']:.0f} "
-                f"µs/event, CPU busy: simulator {result['sim_cpu_share']:.0%}, runtime "
+                f"p99 {result['p99_ms']:.1f} ms, runtime CPU "
+                f"{result['runtime_cpu_us_per_event']:.0f} µs/event, CPU busy: simulator "
+                f"{result['sim_cpu_share']:.0%}, runtime "
                 f"{result['runtime_cpu_share']:.0%} of a core; ack failures "
                 f"{result['ack_failures']}, state {result['state']}"
             )
