@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -19,6 +20,8 @@ class ForwardProxy:
     forwarded: int = 0
     rejected: int = 0
     port: int = 0
+    rechunk: bool = False
+    """Pass what the Xsi host sends on in random pieces of 1-64 bytes (re-chunking)."""
     _server: asyncio.Server | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -94,14 +97,22 @@ class ForwardProxy:
             ]
             rewritten = [f"{method} {path} {version}", *kept, "Connection: close", "", ""]
             up_writer.write("\r\n".join(rewritten).encode("latin-1"))
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        await asyncio.gather(
+            _pipe(reader, up_writer), _pipe(up_reader, writer, rechunk=self.rechunk)
+        )
 
 
-async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+async def _pipe(
+    source: asyncio.StreamReader, sink: asyncio.StreamWriter, *, rechunk: bool = False
+) -> None:
+    pieces = random.Random(7)
     try:
         while data := await source.read(65536):
-            sink.write(data)
-            await sink.drain()
+            while data:
+                size = pieces.randint(1, 64) if rechunk else len(data)
+                sink.write(data[:size])
+                data = data[size:]
+                await sink.drain()
     except OSError:
         pass
     finally:

@@ -355,7 +355,8 @@ class EventChannelSet:
                 self._run(self._feed(lambda now: self.machine.receive_undecodable(host, eid, now)))
             return None
         if isinstance(event, ChannelHeartBeat):
-            self.machine.receive(host, event, self.clock())
+            # Its actions matter: timers of other hosts that fell due run with this input.
+            self._feed(lambda now: self.machine.receive(host, event, now))
             return None
         actions = self._feed(lambda now: self.machine.receive(host, event, now))
         opened: str | None = None

@@ -391,6 +391,8 @@ class GatewayRuntime:
         await self._drop_leftovers(client)
         for spec in self._specs.values():
             channels.add(spec)
+        for line in self._line_credentials:
+            self._reread_voice_messaging(line)  # R12: the redirect is in no event
         self._channel_state()
         try:
             return await channels.run()
