@@ -17,13 +17,15 @@ class SimConfig:
     ``channel_expires_s``/``subscription_expires_s`` are what the PBX grants, whatever the
     client asked (a real XSP answered 86400 to a request of 120); with ``None`` the request is
     honoured, clamped to at least 3600. A channel set holding more than ``unacked_limit``
-    unacknowledged events is ended with ``NonResponsiveChannel``.
+    unacknowledged events is ended with ``NonResponsiveChannel``. The default leaves room for
+    the snapshot burst after a reconnect (eight packages per monitored line arrive at once
+    and are acked one by one); a client that stops acking still trips it within seconds.
     """
 
     event_timeout_s: float = 30.0
     channel_expires_s: float | None = 86400
     subscription_expires_s: float | None = 86400
-    unacked_limit: int = 20
+    unacked_limit: int = 500
     no_answer_s: float = 30.0
     auto_answer_click_to_dial: bool = True
     lockout_after: int = 5
