@@ -63,6 +63,14 @@ async def test_connects_on_every_host_and_subscribes_every_line(
     await running.app.until(lambda: running.app.snapshots(ALICE) and running.app.snapshots(BOB))
 
 
+async def test_a_gateway_without_lines_is_connected_once_its_channels_open(
+    sim: Sim, start_runtime: Start
+) -> None:
+    # Heartbeats every 15 s: the open channel alone must tell the runtime, not the next beat.
+    running = start_runtime(gateway_config(sim, channel=None, event_timeout_s=30.0), [])
+    await running.state(GatewayState.CONNECTED, timeout=3.0)
+
+
 async def test_heartbeats_on_schedule_and_every_event_acked_once(
     sim: Sim, start_runtime: Start
 ) -> None:

@@ -368,6 +368,8 @@ class EventChannelSet:
                 Direction.IN,
                 f"channel {event.channel_id} open on {host_name(host)} for {event.expires} s",
             )
+            if self.on_change is not None:
+                self.on_change()  # the machine returns no action for it: nothing else tells
         elif isinstance(event, ChannelTerminatedEvent):
             self.client.log.add(
                 Direction.IN, f"ChannelTerminatedEvent on {host_name(host)}: {event.reason}"
