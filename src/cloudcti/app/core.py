@@ -15,10 +15,10 @@ from cloudcti.app.errors import AppError
 from cloudcti.app.gateways import GatewaysService
 from cloudcti.app.lines import LinesService
 from cloudcti.app.locations import LocationsService
+from cloudcti.app.pbx_adapter import PbxAdapter
 from cloudcti.app.ports import PbxPort, Status
 from cloudcti.app.rights import RightsService
 from cloudcti.app.runtimes import Runtimes
-from cloudcti.app.unwired import UnwiredPbx
 from cloudcti.app.users import UsersService
 from cloudcti.store import Store, StoreError, load_keyring
 from cloudcti.store.passwords import PasswordHashing
@@ -98,7 +98,8 @@ class CloudCti:
         clock: Clock = system_clock,
         start_runtimes: bool = True,
     ) -> CloudCti:
-        """Load (or create) the key, open and migrate the database, start the runtimes.
+        """Load (or create) the key, open and migrate the database, start the runtimes
+        (on ``cloudcti.pbx`` unless another ``pbx`` port is given).
 
         Raises ``StartupError`` with the reason when the key or the database is unusable."""
         try:
@@ -111,7 +112,7 @@ class CloudCti:
             )
         except (StoreError, OSError, ValueError) as error:
             raise StartupError(str(error)) from None
-        cti = cls(store, settings, pbx or UnwiredPbx(), clock)
+        cti = cls(store, settings, pbx or PbxAdapter(settings.data_dir), clock)
         if start_runtimes:
             await cti.runtimes.start()
         return cti

@@ -7,7 +7,9 @@ AppError
 ├── NotAuthenticatedError    no valid login
 ├── ForbiddenError           logged in, but not allowed
 ├── TooManyAttemptsError     login rate limit hit (``retry_after_s``)
-└── PbxUnavailableError      the PBX connection runtime cannot do what was asked
+├── PbxUnavailableError      the PBX connection runtime cannot do what was asked
+├── PbxFailedError           the PBX answered with an error or the connection failed (502)
+└── PbxTimeoutError          the PBX did not answer in time (504)
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ __all__ = [
     "InvalidInputError",
     "NotAuthenticatedError",
     "NotFoundError",
+    "PbxFailedError",
+    "PbxTimeoutError",
     "PbxUnavailableError",
     "TooManyAttemptsError",
 ]
@@ -107,3 +111,17 @@ class PbxUnavailableError(AppError):
 
     slug = "pbx-unavailable"
     title = "PBX unavailable"
+
+
+class PbxFailedError(AppError):
+    """The PBX refused the request or could not be reached; ``detail`` says what it said."""
+
+    slug = "pbx-failed"
+    title = "The PBX failed"
+
+
+class PbxTimeoutError(AppError):
+    """The PBX did not answer in time."""
+
+    slug = "pbx-timeout"
+    title = "The PBX timed out"

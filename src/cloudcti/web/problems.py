@@ -21,6 +21,8 @@ from cloudcti.app.errors import (
     InvalidInputError,
     NotAuthenticatedError,
     NotFoundError,
+    PbxFailedError,
+    PbxTimeoutError,
     PbxUnavailableError,
     TooManyAttemptsError,
 )
@@ -45,6 +47,8 @@ _STATUS: dict[type[AppError], int] = {
     ForbiddenError: 403,
     TooManyAttemptsError: 429,
     PbxUnavailableError: 503,
+    PbxFailedError: 502,
+    PbxTimeoutError: 504,
     StartupError: 503,
 }
 _HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 415: "media-type"}

@@ -245,7 +245,9 @@ async def delete_gateway(id: Id, cti: Cti, _: Admin) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{id}/test", responses={503: {"description": "No PBX runtime"}})
+@router.post(
+    "/{id}/test", responses={503: {"description": "The gateway has no monitoring password"}}
+)
 async def run_connection_test(id: Id, cti: Cti, _: Admin) -> TestResult:
     """The connection test with the stored configuration: URL, DNS, TCP/TLS, proxy,
     authentication, Xsi-Actions, Xsi-Events, subscription — in that order."""
@@ -280,7 +282,14 @@ async def gateway_log(
     ]
 
 
-@router.post("/{id}/import-lines", responses={503: {"description": "No PBX runtime"}})
+@router.post(
+    "/{id}/import-lines",
+    responses={
+        502: {"description": "The PBX refused or could not be reached"},
+        503: {"description": "The gateway has no monitoring password"},
+        504: {"description": "The PBX did not answer in time"},
+    },
+)
 async def import_lines(id: Id, cti: Cti, _: Admin) -> ImportResultOut:
     """Create a line for each user of the PBX's enterprise directory that has none yet."""
     result = await cti.gateways.import_lines(id)
