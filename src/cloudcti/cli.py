@@ -37,37 +37,60 @@ def _root(
 
 @app.command()
 def demo(
-    sim_port: int = typer.Option(8090, "--sim-port", help="Port of the simulated Cloud PBX."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address of the server and the PBX."),
+    port: int = typer.Option(8080, "--port", help="Port of the cloudcti server (0: any)."),
+    sim_port: int = typer.Option(8090, "--sim-port", help="Port of the simulated PBX (0: any)."),
+    data_dir: Path | None = typer.Option(  # noqa: B008 - Typer declares options this way
+        None, "--data-dir", help="Data directory (default: a fresh temporary one)."
+    ),
 ) -> None:
-    """Run the demo company. Today: the simulated Cloud PBX, watched by the Xsi core."""
+    """Run the simulated Cloud PBX and the server with the demo company set up; Ctrl-C stops."""
     import asyncio
+    import shutil
+    import tempfile
 
-    from cloudcti.demo_preview import run_demo
+    from cloudcti.app import Settings
+    from cloudcti.app.demo import DemoCompany, DemoUser
+    from cloudcti.app.errors import AppError
+    from cloudcti.sim import scenarios
     from cloudcti.sim.server import SimServer
+    from cloudcti.web.demo import serve_demo
 
-    typer.echo(
-        "cloudcti demo: the cloudcti server is not built yet (issues 5-9), so this runs what "
-        "exists: the simulated Cloud PBX with the demo company, every line watched through "
-        "cloudcti's Xsi core (event channel, acks, heartbeats). Ctrl-C stops."
-    )
-    server = SimServer(host="127.0.0.1", ports=[sim_port], scenario="demo")
+    server = SimServer(host=host, ports=[sim_port], scenario="demo")
     try:
         server.start()
     except RuntimeError as error:
-        typer.echo(str(error), err=True)
+        typer.echo(f"cloudcti demo: {error}", err=True)
         raise typer.Exit(1) from None
     url = server.urls[0]
+    directory = data_dir or Path(tempfile.mkdtemp(prefix="cloudcti-demo-"))
+    typer.echo(f"cloudcti demo: data dir {directory}")
     typer.echo(f"simulated Cloud PBX: {url} (control API {url}/sim/v1/state)")
-    typer.echo(
-        f"place a call: curl -X POST {url}/sim/v1/calls -H 'Content-Type: application/json' "
-        """-d '{"from": "+4930224455", "to": "771"}'"""
+    domain = scenarios.DOMAIN
+    company = DemoCompany(
+        xsi_urls=tuple(server.urls),
+        monitoring_username=f"{scenarios.MONITOR_LOGIN[0]}@{domain}",
+        monitoring_password=scenarios.MONITOR_PASSWORD,
+        area_code="89",
+        users=tuple(
+            DemoUser(login, f"{first} {last}", f"{login}@{domain}", mobile)
+            for login, first, last, _extension, mobile in scenarios.DEMO_USERS
+        ),
     )
+    code = 0
     try:
-        asyncio.run(run_demo(url, typer.echo, scripted_call=True))
+        asyncio.run(serve_demo(Settings(data_dir=directory), company, host, port, typer.echo))
     except KeyboardInterrupt:
-        typer.echo("cloudcti demo: stopping")
+        pass
+    except (AppError, OSError) as error:
+        typer.echo(f"cloudcti demo: {getattr(error, 'detail', error)}", err=True)
+        code = 1
     finally:
+        typer.echo("cloudcti demo: stopping")
         server.stop()
+        if data_dir is None:
+            shutil.rmtree(directory, ignore_errors=True)
+    raise typer.Exit(code)
 
 
 @app.command()
