@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 
-from cloudcti.demo_preview import PreviewChannel
 from cloudcti.domain.calls import Call
 from cloudcti.domain.events import (
     CallCreated,
@@ -37,6 +36,7 @@ from cloudcti.xsi import (
     XsiRequest,
     put_service,
 )
+from tests.conformance.monitor import Monitor
 
 PASSWORD = "Test-Passw0rd"
 ALICE = "alice@deutschland-lan.de"
@@ -106,8 +106,7 @@ class Rig:
     control: httpx.AsyncClient
     recorded: list[Event] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-    channel: PreviewChannel | None = None
-    _reader: asyncio.Task[None] | None = None
+    channel: Monitor | None = None
 
     async def _record(self, event: Event) -> None:
         async with self._changed:
@@ -143,19 +142,18 @@ class Rig:
         expected = 0
         for target in targets:
             for package in (EventPackage.ADVANCED_CALL, *packages):
-                response = await self.channel.subscribe(target, package)
-                assert response.status_code == 200, response.text
+                refused = await self.channel.subscribe(target, package)
+                assert refused is None, refused
                 expected += 1
         await self.until(lambda: len(self._subscriptions()) >= expected, "first events")
 
     async def reopen(self, channel_set_id: str | None = None) -> None:
         """Open the monitoring channel (in ``channel_set_id``'s set: its subscriptions)."""
-        channel = PreviewChannel(self.sim.urls[0], MONITOR, PASSWORD, self._record)
+        channel = Monitor(self.sim.urls[0], MONITOR, PASSWORD, self._record)
         if channel_set_id is not None:
             channel.channel_set_id = channel_set_id
         self.channel = channel
-        self._reader = asyncio.create_task(channel.run())
-        await channel.opened()
+        await channel.start()
 
     def _subscriptions(self) -> set[str]:
         return {
@@ -163,11 +161,9 @@ class Rig:
         }
 
     async def close(self) -> None:
-        """Stop reading the channel."""
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
-            self._reader = None
+        """Stop reading the channel (its subscriptions stay at the PBX, as after a crash)."""
+        if self.channel is not None:
+            await self.channel.abandon()
 
     async def until(self, condition: Callable[[], bool], what: str) -> None:
         """Wait (at most ``WAIT_S``) until ``condition`` holds for the recording."""

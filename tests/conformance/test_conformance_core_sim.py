@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from cloudcti.demo_preview import PreviewChannel
 from cloudcti.sim.server import SimServer
 from cloudcti.xsi import (
     CallAnsweredEvent,
@@ -41,6 +40,7 @@ from cloudcti.xsi import (
     parse_profile,
     talk,
 )
+from tests.conformance.monitor import Monitor
 
 PASSWORD = "Test-Passw0rd"
 ALICE = "alice@deutschland-lan.de"
@@ -116,11 +116,10 @@ async def test_a_call_watched_and_controlled_through_the_core(
     sim: SimServer, control: httpx.AsyncClient
 ) -> None:
     recorder = Recorder()
-    channel = PreviewChannel(sim.urls[0], MONITOR, PASSWORD, recorder)
-    reader = asyncio.create_task(channel.run())
+    channel = Monitor(sim.urls[0], MONITOR, PASSWORD, recorder)
     try:
-        await channel.opened()
-        assert (await channel.subscribe(ALICE, EventPackage.ADVANCED_CALL)).status_code == 200
+        await channel.start()
+        assert await channel.subscribe(ALICE, EventPackage.ADVANCED_CALL) is None
         (snapshot,) = await recorder.wait_for(CallSubscriptionEvent)
         assert isinstance(snapshot, CallSubscriptionEvent)
         assert snapshot.hook_status is HookStatus.ON_HOOK
@@ -162,13 +161,15 @@ async def test_a_call_watched_and_controlled_through_the_core(
         (released,) = await recorder.wait_for(CallReleasedEvent)
         assert isinstance(released, CallReleasedEvent)
         assert released.call.call_id == received.call.call_id
+        subscription_events = [e for e in recorder.events if isinstance(e, SubscriptionEvent)]
+        await channel.until_acked(len(subscription_events))
     finally:
-        reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
+        await channel.abandon()
 
-    subscription_events = [e for e in recorder.events if isinstance(e, SubscriptionEvent)]
     assert channel.rejected == []
-    assert channel.acked == [event.event_id for event in subscription_events]
+    assert channel.channels.stats.acked == len(subscription_events)
+    assert channel.channels.stats.ack_failures == 0
+    assert len({e.envelope.event_id for e in subscription_events}) == len(subscription_events)
     numbers = [event.envelope.sequence_number for event in subscription_events]
     assert numbers == list(range(1, len(numbers) + 1))
 

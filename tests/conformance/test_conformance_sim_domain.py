@@ -539,8 +539,11 @@ async def test_restart_resync_ends_the_call_that_ended_while_away(rig: Rig) -> N
     await rig.until_event(ALICE, CallAnsweredEvent)
     assert rig.channel is not None
     channel_set = rig.channel.channel_set_id
+    # The runtime reconnects at once; 503s keep it away until the call ended.
+    assert (await rig.control.post("/sim/v1/faults", json={"kind": "http_errors"})).is_success
     assert (await rig.control.post("/sim/v1/faults", json={"kind": "restart"})).is_success
     await rig.close()
+    assert (await rig.control.delete("/sim/v1/faults")).is_success
     await rig.hangup(call, "caller")
     await rig.reopen(channel_set)
     await rig.until_event(ALICE, CallSubscriptionResyncEvent)
