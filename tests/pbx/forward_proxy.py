@@ -50,6 +50,8 @@ class ForwardProxy:
             await self._serve(reader, writer)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            pass  # stopped; Python 3.11's start_server logs a cancelled handler as an error
         finally:
             self._tasks.discard(task)
             writer.close()

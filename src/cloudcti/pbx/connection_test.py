@@ -262,8 +262,13 @@ class _Run:
             return
         except XsiError as error:
             name = "authentication" if error.status == 403 else "actions"
-            if name == "actions":
-                self.add("authentication", True, f"{self.settings.username} accepted")
+            if name == "actions":  # not a 401: the PBX did not reject the password
+                self.add(
+                    "authentication",
+                    True,
+                    f"{self.settings.username} not rejected (the profile request answered "
+                    f"{error.status})",
+                )
             self.add(name, False, f"profile of {self.settings.username}: {error}")
             return
         except (XsiTransportError, RemoteProtocolError) as error:
