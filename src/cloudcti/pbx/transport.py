@@ -221,6 +221,11 @@ def _mapped(url: str, proxy: ProxyConfig | None) -> Iterator[None]:
         raise XsiConnectionLostError(f"connection to {host} broke: {error}") from None
 
 
+_AIOHTTP_RETRIES = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+"""Methods aiohttp itself sends again once when the connection breaks (its IDEMPOTENT_METHODS);
+retrying them here as well would send them three times."""
+
+
 def _is_reset(error: XsiTransportError) -> bool:
     cause = error.__context__
     if isinstance(cause, aiohttp.ServerDisconnectedError):
@@ -293,11 +298,12 @@ class AiohttpTransport:
         idempotent: bool = False,
         timeout: float | None = None,
     ) -> HttpResponse:
-        """Send one request; an idempotent one is retried once if a kept-alive socket reset."""
+        """Send one request; an idempotent one is sent at most twice if the connection reset
+        (aiohttp retries GET/PUT/DELETE itself; an ``idempotent`` POST, the ack, is done here)."""
         try:
             return await self._request_once(url, method, path, query, body, authorization, timeout)
         except XsiConnectionLostError as error:
-            if not (idempotent and _is_reset(error)):
+            if not (idempotent and _is_reset(error)) or method.upper() in _AIOHTTP_RETRIES:
                 raise
         return await self._request_once(url, method, path, query, body, authorization, timeout)
 
