@@ -14,6 +14,7 @@ from cloudcti.app.dialing import DialingParametersService
 from cloudcti.app.errors import AppError
 from cloudcti.app.gateways import GatewaysService
 from cloudcti.app.lines import LinesService
+from cloudcti.app.live import LiveService
 from cloudcti.app.locations import LocationsService
 from cloudcti.app.pbx_adapter import PbxAdapter
 from cloudcti.app.ports import PbxPort, Status
@@ -73,7 +74,10 @@ class CloudCti:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.runtimes = Runtimes(store, pbx)
+        self.live = LiveService(store, clock)
+        if isinstance(pbx, PbxAdapter) and pbx.events is None:
+            pbx.events = self.live.pipeline.handle
+        self.runtimes = Runtimes(store, pbx, on_sync=self.live.pipeline.gateway_changed)
         self.auth = AuthService(
             store,
             clock,
@@ -113,6 +117,7 @@ class CloudCti:
         except (StoreError, OSError, ValueError) as error:
             raise StartupError(str(error)) from None
         cti = cls(store, settings, pbx or PbxAdapter(settings.data_dir), clock)
+        cti.live.start()
         if start_runtimes:
             await cti.runtimes.start()
         return cti
@@ -120,6 +125,7 @@ class CloudCti:
     async def close(self) -> None:
         """Stop the runtimes and close the database."""
         await self.runtimes.stop()
+        await self.live.stop()
         await self.store.close()
 
     async def readiness(self) -> Readiness:

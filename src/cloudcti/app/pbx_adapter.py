@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from cloudcti.pbx import (
     BasicCredentials,
     Delivery,
     Identity,
+    OnDelivery,
     PbxLog,
     ProxyConfig,
     TransportSettings,
@@ -44,11 +45,12 @@ from cloudcti.pbx.connection_test import ConnectionSettings, run_connection_test
 from cloudcti.xsi import (
     EventPackage,
     RemoteProtocolError,
+    SubscriptionEvent,
     parse_enterprise_directory,
     search_enterprise_directory,
 )
 
-__all__ = ["PbxAdapter", "epoch_ms", "pbx_config"]
+__all__ = ["EventSink", "PbxAdapter", "epoch_ms", "pbx_config"]
 
 _PAGE = 500
 _CALLS = f"|{EventPackage.ADVANCED_CALL}"
@@ -81,15 +83,26 @@ def pbx_config(config: GatewayConfig) -> PbxGatewayConfig:
     )
 
 
-def _ignore(delivery: Delivery) -> None:
-    """Events have no consumer yet: call state and the journal come with issue 9."""
-    del delivery
+EventSink = Callable[[str, SubscriptionEvent], Awaitable[None]]
+"""Receives ``(gateway_id, event)``; the runtime acks the event once it returns."""
+
+
+def _deliver_to(sink: EventSink | None, gateway_id: str) -> OnDelivery:
+    """The runtime's callback: every delivered event to ``sink`` (dropped without one)."""
+
+    async def deliver(delivery: Delivery) -> None:
+        if sink is not None:
+            await sink(gateway_id, delivery.event)
+
+    return deliver
 
 
 class _Runtime:
     """One gateway's ``cloudcti.pbx`` runtime as the app's ``GatewayRuntime``."""
 
-    def __init__(self, config: GatewayConfig, log: PbxLog, on_stop: _Forget) -> None:
+    def __init__(
+        self, config: GatewayConfig, log: PbxLog, on_stop: _Forget, sink: EventSink | None
+    ) -> None:
         self._config = config
         self.log_book = log
         self._on_stop = on_stop
@@ -98,7 +111,9 @@ class _Runtime:
             if config.channel_set_id
             else Identity.ephemeral()
         )
-        self._runtime = PbxRuntime(pbx_config(config), _ignore, identity=identity, log=log)
+        self._runtime = PbxRuntime(
+            pbx_config(config), _deliver_to(sink, config.gateway_id), identity=identity, log=log
+        )
         self._lines: dict[str, str] = {}
         self._set_lines(config)
         self._task: asyncio.Task[None] | None = None
@@ -186,6 +201,8 @@ class PbxAdapter:
 
     data_dir: Path | None = None
     test_timeout_s: float = 10.0
+    events: EventSink | None = None
+    """Where the runtimes' events go (the event pipeline); set before the first runtime."""
 
     def __post_init__(self) -> None:
         self._running: dict[str, _Runtime] = {}
@@ -209,7 +226,8 @@ class PbxAdapter:
 
     def runtime(self, config: GatewayConfig) -> GatewayRuntime:
         """A new, not yet started runtime; it writes the gateway's PBX log."""
-        runtime = _Runtime(config, self._new_log(config.gateway_id), _Forget(self._running))
+        log = self._new_log(config.gateway_id)
+        runtime = _Runtime(config, log, _Forget(self._running), self.events)
         self._running[config.gateway_id] = runtime
         return runtime
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cloudcti.app.errors import PbxUnavailableError
 from cloudcti.app.ports import (
@@ -63,9 +63,12 @@ async def gateway_config(tx: Transaction, gateway: GatewayRecord) -> GatewayConf
 class Runtimes:
     """Starts, updates and stops the runtimes as gateways and lines change."""
 
-    def __init__(self, store: Store, pbx: PbxPort) -> None:
+    def __init__(
+        self, store: Store, pbx: PbxPort, on_sync: Callable[[str], None] | None = None
+    ) -> None:
         self._store = store
         self._pbx = pbx
+        self._on_sync = on_sync
         self._running: dict[str, GatewayRuntime] = {}
         self._lock = asyncio.Lock()
 
@@ -82,7 +85,10 @@ class Runtimes:
             await self.sync(id)
 
     async def sync(self, gateway_id: str) -> None:
-        """Bring the gateway's runtime in line with what is stored (start, update or stop)."""
+        """Bring the gateway's runtime in line with what is stored (start, update or stop);
+        ``on_sync`` hears of it first."""
+        if self._on_sync is not None:
+            self._on_sync(gateway_id)
         async with self._lock:
             async with self._store.transaction() as tx:
                 gateway = await tx.gateways.get(gateway_id)

@@ -65,4 +65,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front (waiting up to the busy timeout): a deferred
+    # transaction that read first fails at once with SQLITE_BUSY when it later writes after
+    # another connection committed, which concurrent writers (the event pipeline) make common.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

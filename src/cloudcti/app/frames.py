@@ -1,0 +1,160 @@
+"""Per-user WebSocket frames (CONTRACT.md §3): domain events from the bus become frames
+``{seq, type, data}`` with a per-user ``seq``, kept in the store's frame log for resume, then
+handed to the user's live connections (``FrameHub``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cloudcti.app.bus import LineEvents
+from cloudcti.app.clock import Clock
+from cloudcti.app.views import call_json, journal_json, journal_record
+from cloudcti.domain.events import (
+    CallCreated,
+    CallEnded,
+    CallUpdated,
+    DomainEvent,
+    JournalEntryCreated,
+)
+from cloudcti.store import FrameRecord, Store
+
+__all__ = ["Frame", "FrameHub", "FrameLog", "frame_data"]
+
+PRUNE_EVERY = 200
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One frame of a user's stream; ``data`` is the JSON object of its type."""
+
+    seq: int
+    type: str
+    data: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The frame as sent on the WebSocket."""
+        return {"seq": self.seq, "type": self.type, "data": self.data}
+
+
+def frame_data(event: DomainEvent, user_id: str) -> dict[str, Any] | None:
+    """The frame data of a domain event a user sees; ``None`` for events not sent (yet)."""
+    if isinstance(event, CallCreated | CallUpdated | CallEnded):
+        return call_json(event.call)
+    if isinstance(event, JournalEntryCreated):
+        return journal_json(journal_record(event.entry, user_id))
+    return None
+
+
+class FrameHub:
+    """The live connections of every user: each connection gets a queue of new frames."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[Frame]]] = {}
+
+    @contextlib.contextmanager
+    def connect(self, user_id: str) -> Iterator[asyncio.Queue[Frame]]:
+        """A queue receiving the user's frames from now on, for the block's duration."""
+        queue: asyncio.Queue[Frame] = asyncio.Queue()
+        self._queues.setdefault(user_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            queues = self._queues.get(user_id, set())
+            queues.discard(queue)
+            if not queues:
+                self._queues.pop(user_id, None)
+
+    def deliver(self, user_id: str, frames: list[Frame]) -> None:
+        """Hand frames to every live connection of the user."""
+        for queue in self._queues.get(user_id, ()):
+            for frame in frames:
+                queue.put_nowait(frame)
+
+
+class FrameLog:
+    """Numbers, stores and delivers frames, in bus order, from one background task."""
+
+    def __init__(self, store: Store, hub: FrameHub, clock: Clock) -> None:
+        self._store = store
+        self.hub = hub
+        self._clock = clock
+        self._latest: dict[str, int] = {}
+        self._inbox: asyncio.Queue[LineEvents] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._batches = 0
+
+    def on_message(self, message: LineEvents) -> None:
+        """The bus subscriber: queue the message for the background task."""
+        if message.user_id is not None:
+            self._inbox.put_nowait(message)
+
+    def start(self) -> None:
+        """Start writing frames in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="cloudcti frames")
+
+    async def stop(self) -> None:
+        """Stop the background task (queued messages are dropped; clients resync)."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def idle(self) -> None:
+        """Return once every queued message is written and delivered."""
+        await self._inbox.join()
+
+    async def latest_seq(self, user_id: str) -> int:
+        """The user's latest ``seq`` (0 before the first frame)."""
+        if user_id not in self._latest:
+            async with self._store.transaction() as tx:
+                self._latest.setdefault(user_id, await tx.frames.latest_seq(user_id))
+        return self._latest[user_id]
+
+    async def since(self, user_id: str, seq: int) -> list[Frame] | None:
+        """The user's frames after ``seq``; ``None`` if some are no longer kept."""
+        async with self._store.transaction() as tx:
+            records = await tx.frames.since(user_id, seq)
+        if records is None:
+            return None
+        return [Frame(r.seq, r.type, json.loads(r.data)) for r in records]
+
+    async def _run(self) -> None:
+        while True:
+            message = await self._inbox.get()
+            try:
+                await self._write(message)
+            except Exception:  # one failed write must not end the stream; clients resync
+                _log.exception("writing frames for a user failed")
+            finally:
+                self._inbox.task_done()
+
+    async def _write(self, message: LineEvents) -> None:
+        user_id = message.user_id
+        if user_id is None:
+            return
+        seq = await self.latest_seq(user_id)
+        frames: list[Frame] = []
+        for event in message.events:
+            data = frame_data(event, user_id)
+            if data is not None:
+                seq += 1
+                frames.append(Frame(seq, event.type, data))
+        if not frames:
+            return
+        now = self._clock()
+        records = [FrameRecord(f.seq, f.type, json.dumps(f.data), now) for f in frames]
+        async with self._store.transaction() as tx:
+            await tx.frames.append(user_id, records)
+            self._batches += 1
+            if self._batches % PRUNE_EVERY == 0:
+                await tx.frames.prune(now)
+        self._latest[user_id] = seq
+        self.hub.deliver(user_id, frames)
