@@ -99,15 +99,20 @@ async def test_a_snapshot_prints_one_line_per_call(sim: Sim) -> None:
     options = WatchOptions(list(sim.urls), MONITOR, PASSWORD, as_json=True)
     watcher = asyncio.create_task(run_watch(options, lines.append, stop))
 
-    def snapshot_lines() -> list[dict[str, object]]:
-        found = [json.loads(line) for line in lines]
-        return [r for r in found if r["type"] == "CallSubscriptionEvent" and r["target"] == ALICE]
+    def calls_per_snapshot() -> dict[object, set[object]]:
+        # The watch keeps the runtime's own heartbeat period, longer than the test simulator's
+        # eventTimeout, so on a slow machine its channel may be reopened and the snapshot sent
+        # again: group the lines by the event that printed them.
+        found: dict[object, set[object]] = {}
+        for record in (json.loads(line) for line in lines):
+            if record["type"] == "CallSubscriptionEvent" and record["target"] == ALICE:
+                found.setdefault(record["event_id"], set()).add(record["call_id"])
+        return found
 
     async with asyncio.timeout(8):
-        while len(snapshot_lines()) < 2:
+        while not any(len(calls) == 2 for calls in calls_per_snapshot().values()):
             await asyncio.sleep(0.02)
     stop.set()
     await watcher
-    rows = snapshot_lines()
-    assert len({r["call_id"] for r in rows}) == 2
-    assert len({r["event_id"] for r in rows}) == 1  # one event, one line per call
+    # One snapshot event printed one line per call: the answered one and the waiting one.
+    assert any(len(calls) == 2 for calls in calls_per_snapshot().values())
