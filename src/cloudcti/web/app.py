@@ -10,7 +10,19 @@ from fastapi import APIRouter, FastAPI
 from cloudcti import __version__
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
-from cloudcti.web.api import auth, dialing, gateways, health, lines, locations, me, rights, users
+from cloudcti.web.api import (
+    auth,
+    dialing,
+    events,
+    gateways,
+    health,
+    lines,
+    live,
+    locations,
+    me,
+    rights,
+    users,
+)
 from cloudcti.web.problems import PROBLEM_RESPONSES, install_problem_handlers
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -51,6 +63,8 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     api.include_router(auth.router)
     api.include_router(me.router)
+    api.include_router(live.router)
+    api.include_router(events.router)
     admin = APIRouter(prefix="/admin")
     for module in (dialing, gateways, lines, users, locations, rights):
         admin.include_router(module.router)
