@@ -151,11 +151,13 @@ def serve(
 ) -> None:
     """Run the cloudcti server (migrates the database; creates the key on first start)."""
     import asyncio
+    import contextlib
 
     import uvicorn
 
     from cloudcti.app import CloudCti, Settings, StartupError
     from cloudcti.web import create_app
+    from cloudcti.web.log_redaction import redact_uvicorn_logs
 
     settings = Settings(data_dir=data_dir, database_url=database_url)
 
@@ -168,7 +170,7 @@ def serve(
         typer.echo(f"cloudcti serve: {error.detail}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"cloudcti serve: http://{host}:{port}{root_path}/api/v1/docs")
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=host,
         port=port,
@@ -177,6 +179,13 @@ def serve(
         root_path=root_path,
         log_level="info",
     )
+    redact_uvicorn_logs()  # after uvicorn.Config configured logging; tokens ride in ?token=
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the Ctrl-C it handled; for us that is a normal stop.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise typer.Exit(3)
 
 
 admin = typer.Typer(help="Administration of an installation.", no_args_is_help=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+from websockets.sync.client import connect
 
 CLI = [sys.executable, "-m", "cloudcti"]
 CREATE = [*CLI, "admin", "create-user", "--username", "chef", "--password-stdin"]
@@ -74,10 +76,16 @@ def test_create_user_then_serve_then_log_in(tmp_path: Path) -> None:
         me = httpx.get(f"{url}/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["role"] == "admin"
         assert httpx.get(f"{url}/readyz").json()["ready"] is True
+        events = f"ws://127.0.0.1:{port}/api/v1/events?token={token}"
+        with connect(events, open_timeout=10) as socket_:
+            assert json.loads(socket_.recv(timeout=10))["type"] == "hello"
     finally:
         server.send_signal(signal.SIGINT)
-        server.communicate(timeout=15)
+        out, err = server.communicate(timeout=15)
     assert server.returncode == 0
+    # The server logged the WebSocket request, but never its query string (CONTRACT.md §3).
+    assert "/api/v1/events" in out + err
+    assert token not in out + err
 
 
 def test_serve_with_a_wrong_key_says_why_in_one_line(tmp_path: Path) -> None:
