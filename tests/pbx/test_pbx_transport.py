@@ -88,3 +88,12 @@ async def test_an_ack_is_retried_once_after_a_reset(resetting: ResettingServer) 
     assert response.status == 200
     assert [r.split(" ")[0] for r in resetting.requests] == ["POST", "POST"]
     assert all(r.endswith("/channel/eventresponse HTTP/1.1") for r in resetting.requests)
+
+
+async def test_after_close_nothing_opens_a_new_connection(resetting: ResettingServer) -> None:
+    # A runtime task still finishing after close() used to open a pool nobody closed.
+    transport = AiohttpTransport()
+    await transport.aclose()
+    with pytest.raises(XsiConnectionLostError, match="closed"):
+        await transport.request(resetting.url, "GET", "/x", idempotent=True)
+    assert resetting.connections == 0

@@ -23,10 +23,6 @@ from cloudcti.sim import scenarios
 from cloudcti.sim.server import SimServer
 from tests.web.server import login, serve, settings_for
 
-# The PBX runtime's close during the setup leaves an aiohttp transport unclosed (cloudcti.pbx,
-# reported, not this slice's code).
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-
 CALLER = "+4930223344556"
 ANNA = f"anna.schmidt@{scenarios.DOMAIN}"
 
@@ -85,7 +81,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             yield Live(control, api, anna, ben, ws_url)
     finally:
         sim.stop()
-        gc.collect()  # the setup's leaked transport warns here, under this module's filter
+        gc.collect()  # a socket leaked by the setup's runtime would warn here (warnings are errors)
 
 
 def until(

@@ -257,8 +257,12 @@ class AiohttpTransport:
         self.settings = settings or TransportSettings()
         self._sessions: dict[str, aiohttp.ClientSession] = {}
         self._ssl = ssl.create_default_context(cafile=self.settings.ca_file)
+        self._closed = False
 
     def _session(self, url: str) -> aiohttp.ClientSession:
+        if self._closed:
+            # A task still finishing after close() must not open a pool nobody will close.
+            raise XsiConnectionLostError(f"{url}: the connection to the PBX was closed")
         session = self._sessions.get(url)
         if session is None or session.closed:
             connector = aiohttp.TCPConnector(ssl=self._ssl, limit=0, enable_cleanup_closed=True)
@@ -373,7 +377,8 @@ class AiohttpTransport:
                 yield _AiohttpStream(response, url, settings.proxy)
 
     async def aclose(self) -> None:
-        """Close every connection pool."""
+        """Close every connection pool; later requests fail with ``XsiConnectionLostError``."""
+        self._closed = True
         sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
             await session.close()
