@@ -1,0 +1,104 @@
+"""The event pipeline applies each PBX ``eventID`` once: a redelivered event (the runtime
+acks only after the commit, so the PBX may send it again) publishes nothing and writes no
+second journal entry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cloudcti.app.bus import InProcessBus, LineEvents
+from cloudcti.app.pipeline import EventPipeline
+from cloudcti.domain.events import JournalEntryCreated
+from cloudcti.store import (
+    DialingParametersRecord,
+    GatewayRecord,
+    LineRecord,
+    Store,
+    UserRecord,
+    load_keyring,
+)
+from cloudcti.xsi import (
+    CallAnsweredEvent,
+    CallHeldEvent,
+    CallReleasedEvent,
+    SubscriptionEvent,
+)
+from tests.domain.domain_factories import T0, Subscription, answered, held, leg, released
+from tests.store.store_fixtures import FAST_HASHING
+
+GATEWAY = "gw-1"
+LINE = "l-alice"
+USER = "u-alice"
+
+
+@dataclass
+class Rig:
+    store: Store
+    pipeline: EventPipeline
+    published: list[LineEvents] = field(default_factory=list)
+    now: int = T0
+
+    async def deliver(self, event: SubscriptionEvent) -> None:
+        self.now += 1_000
+        await self.pipeline.handle(GATEWAY, event)
+
+    async def journal_size(self) -> int:
+        async with self.store.transaction() as tx:
+            return len(await tx.journal.newest_for_user(USER, 500))
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    keyring = load_keyring(tmp_path, {"CLOUDCTI_SECRET_KEY": "A" * 43})
+    store = await Store.open(keyring, data_dir=tmp_path, hashing=FAST_HASHING)
+    async with store.transaction() as tx:
+        await tx.dialing_parameters.add(
+            DialingParametersRecord(id="dp-1", name="München", country_code="49", area_code="89")
+        )
+        await tx.gateways.add(
+            GatewayRecord(
+                id=GATEWAY,
+                name="PBX",
+                xsi_urls=("https://xsi.example.net",),
+                dialing_parameters_id="dp-1",
+                monitoring_username="monitor@example.net",
+            ),
+            monitoring_password="monitor-password",
+        )
+        await tx.users.add(UserRecord(USER, "alice", "Alice"), password="alice-login-1")
+        await tx.lines.add(
+            LineRecord(LINE, GATEWAY, "alice@example.net", "+4989887766771", "Alice", user_id=USER)
+        )
+    bus = InProcessBus()
+    found = Rig(store, EventPipeline(store, bus, lambda: found.now))
+    bus.subscribe(found.published.append)
+    try:
+        yield found
+    finally:
+        await store.close()
+
+
+async def test_a_redelivered_event_publishes_nothing_and_journals_nothing(rig: Rig) -> None:
+    s = Subscription()
+    ringing = leg("callhalf-1:0")
+    talk = answered(ringing, T0 + 5_000)
+    snapshot = s.snapshot(ringing)  # the PBX's picture: applied again it would revive the call
+    answer = s.call(CallAnsweredEvent, talk)
+    hold = s.call(CallHeldEvent, held(talk, T0 + 8_000))
+    ended = s.call(CallReleasedEvent, released(talk, T0 + 20_000))
+    for event in (snapshot, answer, hold, ended):
+        await rig.deliver(event)
+    assert any(isinstance(e, JournalEntryCreated) for e in rig.published[-1].events)
+    assert await rig.journal_size() == 1
+    assert rig.pipeline.states[LINE].calls == ()
+    published = list(rig.published)
+
+    for event in (snapshot, answer, hold, ended):  # every one delivered again, same eventID
+        await rig.deliver(event)
+    assert rig.published == published
+    assert await rig.journal_size() == 1
+    assert rig.pipeline.states[LINE].calls == ()
