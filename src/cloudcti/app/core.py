@@ -17,7 +17,8 @@ from cloudcti.app.lines import LinesService
 from cloudcti.app.live import LiveService
 from cloudcti.app.locations import LocationsService
 from cloudcti.app.pbx_adapter import PbxAdapter
-from cloudcti.app.ports import PbxPort, Status
+from cloudcti.app.pbx_credentials import NoPbxLogin, PbxCredentialsService
+from cloudcti.app.ports import PbxLogin, PbxPort, Status
 from cloudcti.app.rights import RightsService
 from cloudcti.app.runtimes import Runtimes
 from cloudcti.app.users import UsersService
@@ -90,6 +91,8 @@ class CloudCti:
         self.lines = LinesService(store, self.runtimes)
         self.gateways = GatewaysService(store, self.runtimes, self.lines)
         self.users = UsersService(store)
+        login: PbxLogin = pbx if isinstance(pbx, PbxLogin) else NoPbxLogin()
+        self.pbx_credentials = PbxCredentialsService(store, login)
         self.locations = LocationsService(store)
         self.rights = RightsService(store)
 

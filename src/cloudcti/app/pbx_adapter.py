@@ -19,16 +19,19 @@ from pathlib import Path
 from cloudcti.app.errors import PbxFailedError, PbxTimeoutError
 from cloudcti.app.ports import (
     Check,
+    Credentials,
     DirectoryEntry,
     GatewayConfig,
     GatewayRuntime,
     LogEntry,
+    LoginResult,
     LogQuery,
     Status,
 )
 from cloudcti.pbx import (
     LINE_PACKAGES,
     BasicCredentials,
+    CredentialGuard,
     Delivery,
     Identity,
     OnDelivery,
@@ -36,6 +39,8 @@ from cloudcti.pbx import (
     ProxyConfig,
     TransportSettings,
     XsiClient,
+    XsiCredentialRejectedError,
+    XsiError,
     XsiTimeoutError,
     XsiTransportError,
 )
@@ -206,6 +211,7 @@ class PbxAdapter:
 
     def __post_init__(self) -> None:
         self._running: dict[str, _Runtime] = {}
+        self._guard = CredentialGuard()  # users' own credentials the PBX rejected
 
     def _new_log(self, gateway_id: str) -> PbxLog:
         directory = self.data_dir / "pbx-log" if self.data_dir is not None else None
@@ -266,6 +272,38 @@ class PbxAdapter:
                 raise PbxFailedError(f"reading the enterprise directory failed: {error}") from None
             finally:
                 await client.aclose()
+
+    async def check_login(self, config: GatewayConfig, credentials: Credentials) -> LoginResult:
+        """A user's own credentials against the gateway's PBX: one profile GET (R16); the
+        same rejected credential is tried at most ``MAX_ATTEMPTS`` times per process."""
+        pbx = pbx_config(config)
+        password = credentials.password.reveal()
+        basic = BasicCredentials(credentials.username, password)
+        with self._log_for(config) as log:
+            log.add_secret(password)
+            client = XsiClient(
+                pbx.xsi_urls,
+                basic,
+                settings=TransportSettings(proxy=pbx.proxy, ca_file=pbx.ca_file),
+                log=log,
+                guard=self._guard,
+            )
+            try:
+                await client.probe()
+            except XsiCredentialRejectedError:
+                reason = self._guard.reason(basic) or "rejected before"
+                return LoginResult(False, f"{reason} (not tried again)")
+            except XsiError as error:
+                if error.status >= 500:
+                    raise PbxFailedError(f"the Cloud PBX failed: {error}") from None
+                return LoginResult(False, error.summary or f"HTTP {error.status}")
+            except XsiTimeoutError as error:
+                raise PbxTimeoutError(f"the Cloud PBX did not answer: {error}") from None
+            except (XsiTransportError, RemoteProtocolError) as error:
+                raise PbxFailedError(f"the Cloud PBX could not be asked: {error}") from None
+            finally:
+                await client.aclose()
+        return LoginResult(True)
 
 
 async def _read_directory(client: XsiClient, username: str) -> list[DirectoryEntry]:

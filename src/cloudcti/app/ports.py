@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cloudcti.store import Secret
 
@@ -23,7 +23,9 @@ __all__ = [
     "GatewayState",
     "LogEntry",
     "LogQuery",
+    "LoginResult",
     "MonitoredLine",
+    "PbxLogin",
     "PbxPort",
     "ProxyConfig",
     "Status",
@@ -174,4 +176,23 @@ class PbxPort(Protocol):
 
     async def directory(self, config: GatewayConfig) -> Sequence[DirectoryEntry]:
         """The users of the enterprise the monitoring user belongs to."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """Whether the PBX accepted a user's own credentials; ``reason`` is what it said if not."""
+
+    accepted: bool
+    reason: str = ""
+
+
+@runtime_checkable
+class PbxLogin(Protocol):
+    """Checks a user's own Cloud PBX credentials (a ``PbxPort`` may offer this too)."""
+
+    async def check_login(self, config: GatewayConfig, credentials: Credentials) -> LoginResult:
+        """One profile GET with ``credentials`` on the gateway's hosts, never more (R16); a
+        credential already rejected too often is refused without a request. ``PbxFailedError``
+        or ``PbxTimeoutError`` if the PBX cannot be asked."""
         ...

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from cloudcti.app.users import UserSpec
 from cloudcti.web.api.lines import LineOut, line_out
-from cloudcti.web.api.types import INPUT
+from cloudcti.web.api.types import INPUT, Name, Password
 from cloudcti.web.api.users import PbxCredentialsOut
 from cloudcti.web.security import Cti, LoggedIn
 
@@ -36,6 +36,15 @@ class MePatch(BaseModel):
     model_config = INPUT
 
     language: Literal["de", "en"]
+
+
+class PbxCredentialsIn(BaseModel):
+    """My own Cloud PBX login (the one of my line's PBX user); the password is write-only."""
+
+    model_config = INPUT
+
+    username: Name
+    password: Password
 
 
 async def _me(cti: Cti, user_id: str) -> Me:
@@ -76,3 +85,25 @@ async def patch_me(body: MePatch, principal: LoggedIn, cti: Cti) -> Me:
         ),
     )
     return await _me(cti, principal.user_id)
+
+
+@router.put(
+    "/pbx-credentials",
+    status_code=204,
+    responses={
+        409: {"description": "I have no line, so there is no Cloud PBX to log in to"},
+        422: {"description": "The Cloud PBX rejected them (the reason is in the problem)"},
+    },
+)
+async def put_pbx_credentials(body: PbxCredentialsIn, principal: LoggedIn, cti: Cti) -> Response:
+    """Store my Cloud PBX login once the PBX accepted it (one profile GET); nothing is stored
+    if it did not."""
+    await cti.pbx_credentials.set(principal.user_id, body.username, body.password)
+    return Response(status_code=204)
+
+
+@router.delete("/pbx-credentials", status_code=204)
+async def delete_pbx_credentials(principal: LoggedIn, cti: Cti) -> Response:
+    """Forget my Cloud PBX login."""
+    await cti.pbx_credentials.clear(principal.user_id)
+    return Response(status_code=204)
