@@ -9,7 +9,9 @@ malformed is an error naming the document and field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from lxml import etree
 
@@ -28,13 +30,6 @@ from cloudcti.xsi._decode import (
 from cloudcti.xsi._errors import RemoteProtocolError
 from cloudcti.xsi._read import Fields, FieldSpec, Kind, children, children_named, string
 from cloudcti.xsi._services import (
-    BroadWorksAnywhere,
-    CallForwardingAlways,
-    CallForwardingBusy,
-    CallForwardingNoAnswer,
-    DoNotDisturb,
-    RemoteOffice,
-    SimultaneousRingPersonal,
     VoiceMessaging,
 )
 from cloudcti.xsi._xml import XSI_NS, parse_xml
@@ -248,39 +243,35 @@ def parse_services(data: bytes) -> tuple[ServiceRef, ...]:
     return tuple(ServiceRef(**_SERVICE_REF.read(item)) for item in children_named(root, "service"))
 
 
-def parse_call_forwarding_always(data: bytes) -> CallForwardingAlways:
-    """``CallForwardingAlways`` settings."""
-    return decode_call_forwarding_always(_document(data, "CallForwardingAlways"))
+_S = TypeVar("_S")
 
 
-def parse_call_forwarding_busy(data: bytes) -> CallForwardingBusy:
-    """``CallForwardingBusy`` settings."""
-    return decode_call_forwarding_busy(_document(data, "CallForwardingBusy"))
+def _service_parser(
+    root_name: str, decode: Callable[[etree._Element], _S]
+) -> Callable[[bytes], _S]:
+    def parse(data: bytes) -> _S:
+        return decode(_document(data, root_name))
+
+    parse.__name__ = f"parse_{root_name}"
+    parse.__doc__ = f"``{root_name}`` settings (``GET services/{root_name}``)."
+    return parse
 
 
-def parse_call_forwarding_no_answer(data: bytes) -> CallForwardingNoAnswer:
-    """``CallForwardingNoAnswer`` settings."""
-    return decode_call_forwarding_no_answer(_document(data, "CallForwardingNoAnswer"))
-
-
-def parse_do_not_disturb(data: bytes) -> DoNotDisturb:
-    """``DoNotDisturb`` settings."""
-    return decode_do_not_disturb(_document(data, "DoNotDisturb"))
-
-
-def parse_remote_office(data: bytes) -> RemoteOffice:
-    """``RemoteOffice`` settings."""
-    return decode_remote_office(_document(data, "RemoteOffice"))
-
-
-def parse_simultaneous_ring_personal(data: bytes) -> SimultaneousRingPersonal:
-    """``SimultaneousRingPersonal`` settings."""
-    return decode_simultaneous_ring_personal(_document(data, "SimultaneousRingPersonal"))
-
-
-def parse_broadworks_anywhere(data: bytes) -> BroadWorksAnywhere:
-    """``BroadWorksAnywhere`` settings with its locations."""
-    return decode_broadworks_anywhere(_document(data, "BroadWorksAnywhere"))
+# The settings documents share their fields with the service events' ``info``, so they are
+# read by the event decoder's readers; each parser only checks the root element.
+parse_call_forwarding_always = _service_parser(
+    "CallForwardingAlways", decode_call_forwarding_always
+)
+parse_call_forwarding_busy = _service_parser("CallForwardingBusy", decode_call_forwarding_busy)
+parse_call_forwarding_no_answer = _service_parser(
+    "CallForwardingNoAnswer", decode_call_forwarding_no_answer
+)
+parse_do_not_disturb = _service_parser("DoNotDisturb", decode_do_not_disturb)
+parse_remote_office = _service_parser("RemoteOffice", decode_remote_office)
+parse_simultaneous_ring_personal = _service_parser(
+    "SimultaneousRingPersonal", decode_simultaneous_ring_personal
+)
+parse_broadworks_anywhere = _service_parser("BroadWorksAnywhere", decode_broadworks_anywhere)
 
 
 _VOICE_MESSAGING = Fields(
