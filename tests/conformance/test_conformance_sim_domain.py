@@ -32,6 +32,7 @@ from cloudcti.xsi import (
     DoNotDisturb,
     DoNotDisturbEvent,
     EventPackage,
+    ServiceSettings,
     VoiceMessaging,
     VoiceMessagingEvent,
     blind_transfer,
@@ -180,21 +181,11 @@ async def test_declined_through_xsi_is_rejected(rig: Rig) -> None:
     assert entry.status is JournalStatus.REJECTED
 
 
-async def test_dnd_without_voicemail_is_dnd_not_busy(rig: Rig) -> None:
-    await rig.service(ALICE, VoiceMessaging(active=False))
-    await rig.watch(ALICE, packages=(EventPackage.DO_NOT_DISTURB,))
-    await rig.service(ALICE, DoNotDisturb(active=True))
-    await rig.until_event(ALICE, DoNotDisturbEvent, 2)
-    await incoming(rig)
-    await rig.until_event(ALICE, CallReleasedEvent)
-    result = replay(rig.of(ALICE), ALICE)
-    (entry,) = result.journal
-    assert entry.status is JournalStatus.DND
-    assert result.ended()[0].voicemail is False
-
-
-async def test_dnd_with_voicemail_is_dnd_and_marks_the_call_voicemail(rig: Rig) -> None:
-    await rig.service(ALICE, VoiceMessaging(active=True))
+@pytest.mark.parametrize("voicemail", [False, True], ids=["no-voicemail", "voicemail"])
+async def test_dnd_is_dnd_not_busy_and_marks_voicemail_when_it_took_the_call(
+    rig: Rig, voicemail: bool
+) -> None:
+    await rig.service(ALICE, VoiceMessaging(active=voicemail))
     await rig.watch(ALICE, packages=(EventPackage.DO_NOT_DISTURB,))
     await rig.service(ALICE, DoNotDisturb(active=True))
     await rig.until_event(ALICE, DoNotDisturbEvent, 2)
@@ -204,7 +195,7 @@ async def test_dnd_with_voicemail_is_dnd_and_marks_the_call_voicemail(rig: Rig) 
     (entry,) = result.journal
     assert entry.status is JournalStatus.DND
     (ended,) = result.ended()
-    assert ended.voicemail is True
+    assert ended.voicemail is voicemail
 
 
 # --- forwarded and voicemail --------------------------------------------------------------------
@@ -234,8 +225,32 @@ async def test_always_to_voicemail_by_feature_code(rig: Rig) -> None:
     assert ended.voicemail is True
 
 
-async def test_busy_forwarded_by_cfb(rig: Rig) -> None:
-    await rig.service(ALICE, CallForwardingBusy(active=True, forward_to_phone_number=OUTSIDE))
+BUSY_CASES: dict[str, tuple[ServiceSettings, JournalStatus]] = {
+    "cfb": (
+        CallForwardingBusy(active=True, forward_to_phone_number=OUTSIDE),
+        JournalStatus.FORWARDED,
+    ),
+    "voicemail": (
+        VoiceMessaging(active=True, busy_redirect_to_voice_mail=True),
+        JournalStatus.VOICEMAIL,
+    ),
+}
+NO_ANSWER_CASES: dict[str, tuple[ServiceSettings, JournalStatus]] = {
+    "cfna": (
+        CallForwardingNoAnswer(active=True, forward_to_phone_number=OUTSIDE),
+        JournalStatus.FORWARDED,
+    ),
+    "voicemail": (
+        VoiceMessaging(active=True, no_answer_redirect_to_voice_mail=True),
+        JournalStatus.VOICEMAIL,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BUSY_CASES))
+async def test_a_second_call_while_busy(rig: Rig, case: str) -> None:
+    setting, status = BUSY_CASES[case]
+    await rig.service(ALICE, setting)
     await rig.watch(ALICE)
     first = await incoming(rig, "+4940111")
     await rig.answer(first)
@@ -243,44 +258,24 @@ async def test_busy_forwarded_by_cfb(rig: Rig) -> None:
     await rig.call("+4940222", ALICE)
     await rig.until_event(ALICE, CallReleasedEvent)
     result = replay(rig.of(ALICE), ALICE)
-    assert [e.status for e in result.journal] == [JournalStatus.FORWARDED]
+    assert [e.status for e in result.journal] == [status]
+    assert result.ended()[0].voicemail is (status is JournalStatus.VOICEMAIL)
     (still,) = result.state.calls
     assert still.state is CallState.ACTIVE
 
 
-async def test_busy_to_voicemail(rig: Rig) -> None:
-    await rig.service(ALICE, VoiceMessaging(active=True, busy_redirect_to_voice_mail=True))
-    await rig.watch(ALICE)
-    first = await incoming(rig, "+4940111")
-    await rig.answer(first)
-    await rig.until_event(ALICE, CallAnsweredEvent)
-    await rig.call("+4940222", ALICE)
-    await rig.until_event(ALICE, CallReleasedEvent)
-    result = replay(rig.of(ALICE), ALICE)
-    assert [e.status for e in result.journal] == [JournalStatus.VOICEMAIL]
-    assert result.ended()[0].voicemail is True
-
-
-async def test_no_answer_forwarded_by_cfna(rig: Rig) -> None:
+@pytest.mark.parametrize("case", sorted(NO_ANSWER_CASES))
+async def test_no_answer(rig: Rig, case: str) -> None:
+    setting, status = NO_ANSWER_CASES[case]
     await rig.configure(no_answer_s=0.3)
-    await rig.service(ALICE, CallForwardingNoAnswer(active=True, forward_to_phone_number=OUTSIDE))
-    await rig.watch(ALICE)
-    await incoming(rig, "+4940111")
-    await rig.until_event(ALICE, CallReleasedEvent)
-    (entry,) = replay(rig.of(ALICE), ALICE).journal
-    assert entry.status is JournalStatus.FORWARDED
-
-
-async def test_no_answer_to_voicemail(rig: Rig) -> None:
-    await rig.configure(no_answer_s=0.3)
-    await rig.service(ALICE, VoiceMessaging(active=True, no_answer_redirect_to_voice_mail=True))
+    await rig.service(ALICE, setting)
     await rig.watch(ALICE)
     await incoming(rig, "+4940111")
     await rig.until_event(ALICE, CallReleasedEvent)
     result = replay(rig.of(ALICE), ALICE)
     (entry,) = result.journal
-    assert entry.status is JournalStatus.VOICEMAIL
-    assert result.ended()[0].voicemail is True
+    assert entry.status is status
+    assert result.ended()[0].voicemail is (status is JournalStatus.VOICEMAIL)
 
 
 async def test_caller_talks_to_the_callees_voicemail(rig: Rig) -> None:
