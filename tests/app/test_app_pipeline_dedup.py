@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudcti.app.bus import InProcessBus, LineEvents
+from cloudcti.app.bus import BusMessage, InProcessBus, LineEvents
 from cloudcti.app.pipeline import EventPipeline
 from cloudcti.domain.events import JournalEntryCreated
 from cloudcti.store import (
@@ -39,7 +39,7 @@ USER = "u-alice"
 class Rig:
     store: Store
     pipeline: EventPipeline
-    published: list[LineEvents] = field(default_factory=list)
+    published: list[BusMessage] = field(default_factory=list)
     now: int = T0
 
     async def deliver(self, event: SubscriptionEvent) -> None:
@@ -92,7 +92,9 @@ async def test_a_redelivered_event_publishes_nothing_and_journals_nothing(rig: R
     ended = s.call(CallReleasedEvent, released(talk, T0 + 20_000))
     for event in (snapshot, answer, hold, ended):
         await rig.deliver(event)
-    assert any(isinstance(e, JournalEntryCreated) for e in rig.published[-1].events)
+    last = rig.published[-1]
+    assert isinstance(last, LineEvents)
+    assert any(isinstance(e, JournalEntryCreated) for e in last.events)
     assert await rig.journal_size() == 1
     assert rig.pipeline.states[LINE].calls == ()
     published = list(rig.published)

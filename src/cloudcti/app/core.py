@@ -18,9 +18,10 @@ from cloudcti.app.live import LiveService
 from cloudcti.app.locations import LocationsService
 from cloudcti.app.pbx_adapter import PbxAdapter
 from cloudcti.app.pbx_credentials import NoPbxLogin, PbxCredentialsService
-from cloudcti.app.ports import PbxLogin, PbxPort, Status
+from cloudcti.app.ports import PbxActions, PbxLogin, PbxPort, Status
 from cloudcti.app.rights import RightsService
 from cloudcti.app.runtimes import Runtimes
+from cloudcti.app.user_pbx import NoPbxActions, UserPbx
 from cloudcti.app.users import UsersService
 from cloudcti.store import Store, StoreError, load_keyring
 from cloudcti.store.passwords import PasswordHashing
@@ -93,6 +94,8 @@ class CloudCti:
         self.users = UsersService(store)
         login: PbxLogin = pbx if isinstance(pbx, PbxLogin) else NoPbxLogin()
         self.pbx_credentials = PbxCredentialsService(store, login)
+        actions: PbxActions = pbx if isinstance(pbx, PbxActions) else NoPbxActions()
+        self.user_pbx = UserPbx(store, actions, self.live.bus)
         self.locations = LocationsService(store)
         self.rights = RightsService(store)
 

@@ -8,6 +8,8 @@ AppError
 ├── ForbiddenError           logged in, but not allowed
 ├── TooManyAttemptsError     login rate limit hit (``retry_after_s``)
 ├── PbxUnavailableError      the PBX connection runtime cannot do what was asked
+├── PbxCredentialsRequiredError  the user's PBX credentials are missing, rejected, suspended
+├── PbxRefusedError          the PBX refused the request in this state (409; detail: what it said)
 ├── PbxFailedError           the PBX answered with an error or the connection failed (502)
 └── PbxTimeoutError          the PBX did not answer in time (504)
 """
@@ -25,7 +27,9 @@ __all__ = [
     "InvalidInputError",
     "NotAuthenticatedError",
     "NotFoundError",
+    "PbxCredentialsRequiredError",
     "PbxFailedError",
+    "PbxRefusedError",
     "PbxTimeoutError",
     "PbxUnavailableError",
     "TooManyAttemptsError",
@@ -125,3 +129,18 @@ class PbxTimeoutError(AppError):
 
     slug = "pbx-timeout"
     title = "The PBX timed out"
+
+
+class PbxCredentialsRequiredError(AppError):
+    """Nothing was sent: the user's own Cloud PBX credentials are missing, were rejected or
+    are suspended (R16); the user must enter them (``PUT /users/me/pbx-credentials``)."""
+
+    slug = "pbx-credentials-required"
+    title = "Cloud PBX credentials required"
+
+
+class PbxRefusedError(AppError):
+    """The PBX answered the request with a 4xx (e.g. the call is in another state)."""
+
+    slug = "pbx-refused"
+    title = "The Cloud PBX refused"

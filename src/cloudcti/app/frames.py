@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cloudcti.app.bus import LineEvents
+from cloudcti.app.bus import BusMessage, UserFrame
 from cloudcti.app.clock import Clock
 from cloudcti.app.views import call_json, journal_json, journal_record
 from cloudcti.domain.events import (
@@ -86,11 +86,11 @@ class FrameLog:
         self.hub = hub
         self._clock = clock
         self._latest: dict[str, int] = {}
-        self._inbox: asyncio.Queue[LineEvents] = asyncio.Queue()
+        self._inbox: asyncio.Queue[BusMessage] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._batches = 0
 
-    def on_message(self, message: LineEvents) -> None:
+    def on_message(self, message: BusMessage) -> None:
         """The bus subscriber: queue the message for the background task."""
         if message.user_id is not None:
             self._inbox.put_nowait(message)
@@ -136,17 +136,15 @@ class FrameLog:
             finally:
                 self._inbox.task_done()
 
-    async def _write(self, message: LineEvents) -> None:
+    async def _write(self, message: BusMessage) -> None:
         user_id = message.user_id
         if user_id is None:
             return
         seq = await self.latest_seq(user_id)
         frames: list[Frame] = []
-        for event in message.events:
-            data = frame_data(event, user_id)
-            if data is not None:
-                seq += 1
-                frames.append(Frame(seq, event.type, data))
+        for type, data in _frames_of(message, user_id):
+            seq += 1
+            frames.append(Frame(seq, type, data))
         if not frames:
             return
         now = self._clock()
@@ -158,3 +156,11 @@ class FrameLog:
                 await tx.frames.prune(now)
         self._latest[user_id] = seq
         self.hub.deliver(user_id, frames)
+
+
+def _frames_of(message: BusMessage, user_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(type, data)`` of every frame a bus message makes for ``user_id``."""
+    if isinstance(message, UserFrame):
+        return [(message.type, message.data)]
+    found = ((event.type, frame_data(event, user_id)) for event in message.events)
+    return [(type, data) for type, data in found if data is not None]

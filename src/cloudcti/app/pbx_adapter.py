@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from cloudcti.app.errors import PbxFailedError, PbxTimeoutError
+from cloudcti.app.errors import (
+    PbxFailedError,
+    PbxRefusedError,
+    PbxTimeoutError,
+    PbxUnavailableError,
+)
 from cloudcti.app.ports import (
     Check,
     Credentials,
@@ -26,6 +31,7 @@ from cloudcti.app.ports import (
     LogEntry,
     LoginResult,
     LogQuery,
+    PbxCredentialsRejectedError,
     Status,
 )
 from cloudcti.pbx import (
@@ -38,6 +44,7 @@ from cloudcti.pbx import (
     PbxLog,
     ProxyConfig,
     TransportSettings,
+    XsiAuthError,
     XsiClient,
     XsiCredentialRejectedError,
     XsiError,
@@ -51,6 +58,7 @@ from cloudcti.xsi import (
     EventPackage,
     RemoteProtocolError,
     SubscriptionEvent,
+    XsiRequest,
     parse_enterprise_directory,
     search_enterprise_directory,
 )
@@ -122,6 +130,24 @@ class _Runtime:
         self._lines: dict[str, str] = {}
         self._set_lines(config)
         self._task: asyncio.Task[None] | None = None
+        self._actions: XsiClient | None = None
+
+    def actions(self) -> XsiClient:
+        """The client for users' own requests on this gateway (credentials per request)."""
+        if self._actions is None:
+            pbx = pbx_config(self._config)
+            self._actions = XsiClient(
+                pbx.xsi_urls,
+                BasicCredentials(pbx.username, pbx.password),
+                settings=TransportSettings(proxy=pbx.proxy, ca_file=pbx.ca_file),
+                log=self.log_book,
+            )
+        return self._actions
+
+    async def _close_actions(self) -> None:
+        actions, self._actions = self._actions, None
+        if actions is not None:
+            await actions.aclose()
 
     def _set_lines(self, config: GatewayConfig) -> None:
         self._lines = {line.line_id: line.pbx_user_id for line in config.lines}
@@ -158,12 +184,14 @@ class _Runtime:
         """Reconnect if the connection settings changed; (un)subscribe changed lines."""
         old, self._config = self._config, config
         if pbx_config(old) != pbx_config(config):
+            await self._close_actions()
             await self._runtime.update_config(pbx_config(config))
         self._set_lines(config)
 
     async def stop(self) -> None:
         """Delete channels and subscriptions, end the task, close the log."""
         await self._runtime.close()
+        await self._close_actions()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -304,6 +332,33 @@ class PbxAdapter:
             finally:
                 await client.aclose()
         return LoginResult(True)
+
+    async def user_request(
+        self, config: GatewayConfig, credentials: Credentials, request: XsiRequest
+    ) -> bytes:
+        """One Xsi-Actions request with a user's own credentials on the running gateway's
+        hosts (logged in its PBX log, the password redacted); errors as ``PbxActions`` says."""
+        running = self._running.get(config.gateway_id)
+        if running is None:
+            raise PbxUnavailableError(f"the gateway {config.name!r} is not running")
+        password = credentials.password.reveal()
+        running.log_book.add_secret(password)
+        basic = BasicCredentials(credentials.username, password)
+        try:
+            response = await running.actions().send(request, credentials=basic)
+        except XsiCredentialRejectedError as error:
+            raise PbxCredentialsRejectedError(str(error)) from None
+        except XsiAuthError as error:
+            raise PbxCredentialsRejectedError(error.summary or "HTTP 401") from None
+        except XsiError as error:
+            if error.status >= 500:
+                raise PbxFailedError(f"the Cloud PBX failed: {error}") from None
+            raise PbxRefusedError(error.summary or f"HTTP {error.status}") from None
+        except XsiTimeoutError as error:
+            raise PbxTimeoutError(f"the Cloud PBX did not answer: {error}") from None
+        except XsiTransportError as error:
+            raise PbxFailedError(f"the Cloud PBX could not be asked: {error}") from None
+        return response.body
 
 
 async def _read_directory(client: XsiClient, username: str) -> list[DirectoryEntry]:

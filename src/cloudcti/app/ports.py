@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from cloudcti.store import Secret
+from cloudcti.xsi import XsiRequest
 
 __all__ = [
     "Check",
@@ -25,6 +26,8 @@ __all__ = [
     "LogQuery",
     "LoginResult",
     "MonitoredLine",
+    "PbxActions",
+    "PbxCredentialsRejectedError",
     "PbxLogin",
     "PbxPort",
     "ProxyConfig",
@@ -195,4 +198,27 @@ class PbxLogin(Protocol):
         """One profile GET with ``credentials`` on the gateway's hosts, never more (R16); a
         credential already rejected too often is refused without a request. ``PbxFailedError``
         or ``PbxTimeoutError`` if the PBX cannot be asked."""
+        ...
+
+
+class PbxCredentialsRejectedError(Exception):
+    """The PBX answered 401 to a user's own credentials; ``reason`` is what it said."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@runtime_checkable
+class PbxActions(Protocol):
+    """Sends Xsi-Actions requests with a user's own credentials (call control, services)."""
+
+    async def user_request(
+        self, config: GatewayConfig, credentials: Credentials, request: XsiRequest
+    ) -> bytes:
+        """Send ``request`` once on the gateway's hosts; the 2xx answer's body.
+
+        ``PbxCredentialsRejectedError`` on 401, ``PbxRefusedError`` on another 4xx (detail: the
+        PBX's summary), ``PbxFailedError`` on 5xx or a broken connection, ``PbxTimeoutError``,
+        ``PbxUnavailableError`` if the gateway is not running."""
         ...
