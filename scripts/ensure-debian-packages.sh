@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # Packages grow with the issues (chromium for browser tests, postgresql, redis).
-packages=(python3-venv postgresql)
+packages=(python3-venv postgresql chromium)
 
 missing=()
 for p in "${packages[@]}"; do
