@@ -73,9 +73,11 @@ def demo(
         monitoring_password=scenarios.MONITOR_PASSWORD,
         area_code="89",
         users=tuple(
-            DemoUser(login, f"{first} {last}", f"{login}@{domain}", mobile)
+            # eva.wagner starts without a stored PBX login, to show the client's prompt (R18)
+            DemoUser(login, f"{first} {last}", f"{login}@{domain}", mobile, login != "eva.wagner")
             for login, first, last, _extension, mobile in scenarios.DEMO_USERS
         ),
+        pbx_password=scenarios.DEMO_PASSWORD,
     )
     code = 0
     try:

@@ -21,6 +21,9 @@ class DemoUser:
     display_name: str
     pbx_user_id: str
     mobile_number: str | None = None
+    store_pbx_credentials: bool = True
+    """Store the person's own PBX login (``DemoCompany.pbx_password``); ``False`` leaves it
+    ``missing`` so the client's first-start prompt (R18) can be seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,9 @@ class DemoCompany:
     admin_username: str = "admin"
     admin_password: str = field(default="Demo-Admin-Passw0rd", repr=False)
     user_password: str = field(default="Demo-Passw0rd", repr=False)
+    pbx_password: str | None = field(default=None, repr=False)
+    """The people's own Cloud PBX password (their PBX user id is the user name); stored for
+    each person with ``store_pbx_credentials`` after the PBX accepted it. ``None``: none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +88,7 @@ async def set_up_demo(cti: CloudCti, company: DemoCompany) -> DemoSetup:
     for person in company.users:
         line = by_user.get(person.pbx_user_id)
         lines = (line,) if line is not None else ()
-        await cti.users.create(
+        user = await cti.users.create(
             UserSpec(
                 person.username,
                 person.display_name,
@@ -91,5 +97,7 @@ async def set_up_demo(cti: CloudCti, company: DemoCompany) -> DemoSetup:
                 line_ids=tuple(x.id for x in lines),
             )
         )
+        if company.pbx_password is not None and person.store_pbx_credentials and lines:
+            await cti.pbx_credentials.set(user.id, person.pbx_user_id, company.pbx_password)
         logins.append(DemoLogin(person.username, company.user_password, "user", lines))
     return DemoSetup(await cti.gateways.get(gateway.id), imported.created, tuple(logins))
