@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from cloudcti import __version__
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
+from cloudcti.web import client_ui
 from cloudcti.web.api import (
     auth,
     dialing,
@@ -70,4 +71,5 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
         admin.include_router(module.router)
     api.include_router(admin)
     app.include_router(api)
+    client_ui.install(app)
     return app
