@@ -43,5 +43,5 @@ def open_client(context: BrowserContext, site: Site, username: str) -> Page:
     page.get_by_label("Kennwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     expect(page.locator("#user-name")).to_be_visible()
-    page.wait_for_function("() => !document.querySelector('#reconnect-banner')")
+    expect(page.locator("#app")).to_have_attribute("data-connection", "live")
     return page

@@ -12,6 +12,12 @@ export class ApiError extends Error {
   }
 }
 
+/** True for a route this server does not have yet (Starlette's bare 404/405). */
+export function isMissingRoute(error) {
+  if (!(error instanceof ApiError)) return false;
+  return error.status === 405 || (error.status === 404 && ['Not Found', undefined].includes(error.problem.detail));
+}
+
 /** Call fn when a request finds the session gone (401). */
 export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;

@@ -26,6 +26,7 @@ const views = {}; // the shell's parts, filled by renderShell()
 function backToLogin() {
   live?.stop();
   live = null;
+  delete root.dataset.connection;
   state.me = null;
   state.calls.clear();
   document.getElementById('popup')?.remove();
@@ -72,6 +73,7 @@ async function reloadAll() {
 
 function onStatus(status) {
   state.connection = status;
+  root.dataset.connection = status;
   changed('connection');
 }
 

@@ -1,6 +1,6 @@
 // Contacts (R13): colleagues and the PBX directory with a presence dot; the forwarding target
 // where the viewer may see it, else just "forwarded"; click to dial, drag or button to transfer.
-import { api, ApiError } from './api.js';
+import { api, isMissingRoute } from './api.js';
 import { h, fill } from './dom.js';
 import { t } from './i18n.js';
 import { state } from './state.js';
@@ -16,7 +16,7 @@ export async function loadContacts() {
     state.contactsError = null;
   } catch (error) {
     state.contacts = [];
-    state.contactsError = error instanceof ApiError && error.status === 404 && !error.problem.detail ? t('contacts.unavailable') : error.message;
+    state.contactsError = isMissingRoute(error) ? t('contacts.unavailable') : error.message;
   }
 }
 

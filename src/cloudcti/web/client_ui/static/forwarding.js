@@ -1,6 +1,6 @@
 // Forwarding (R9, R11, R14): the voicemail switch and the other forwarding services, read from
 // and written to the PBX through the server; forwarding_updated frames keep it in sync.
-import { api, ApiError } from './api.js';
+import { api, isMissingRoute } from './api.js';
 import { h, fill } from './dom.js';
 import { t } from './i18n.js';
 import { state } from './state.js';
@@ -13,7 +13,7 @@ export async function loadForwarding() {
     state.forwardingError = null;
   } catch (error) {
     state.forwarding = null;
-    state.forwardingError = error instanceof ApiError && error.status === 404 && !error.problem.detail ? t('fwd.unavailable') : error.message;
+    state.forwardingError = isMissingRoute(error) ? t('fwd.unavailable') : error.message;
   }
 }
 

@@ -54,21 +54,20 @@ export class Live {
       clearInterval(this.pinger);
       this.pinger = setInterval(() => ws.send('{"op":"ping"}'), PING_MS);
       const latest = message.data.seq;
+      this.helloSeq = latest;
       if (this.seq === null) {
         this.seq = latest;
-        await this.onReload();
+        await this._reload();
       } else if (latest > this.seq) {
         ws.send(JSON.stringify({ op: 'resume', since: this.seq }));
       }
       this._drain();
       this.onStatus('live');
-      this.helloSeq = latest;
       return;
     }
     if (message.type === 'resync_required') {
-      this.pending.clear();
       this.seq = this.helloSeq ?? this.seq;
-      await this.onReload();
+      await this._reload();
       this._drain();
       return;
     }
@@ -78,7 +77,18 @@ export class Live {
     this._drain();
   }
 
+  async _reload() {
+    // Frames arriving meanwhile wait: the reload's answers would overwrite their effect.
+    this.reloading = true;
+    try {
+      await this.onReload();
+    } finally {
+      this.reloading = false;
+    }
+  }
+
   _drain() {
+    if (this.reloading) return;
     while (this.pending.has(this.seq + 1)) {
       const frame = this.pending.get(this.seq + 1);
       this.pending.delete(this.seq + 1);

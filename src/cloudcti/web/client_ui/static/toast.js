@@ -1,6 +1,6 @@
 // Short messages at the bottom of the page (errors from the PBX, confirmations).
 import { h } from './dom.js';
-import { ApiError } from './api.js';
+import { isMissingRoute } from './api.js';
 import { t } from './i18n.js';
 
 /** Show text for a few seconds; kind 'error' or 'info'. */
@@ -17,7 +17,7 @@ export function toast(text, kind = 'info') {
 
 /** Show a failed request: the server's (PBX's) reason, or "not offered yet" for a 404/405. */
 export function showError(error, key = 'action.failed') {
-  if (error instanceof ApiError && (error.status === 404 || error.status === 405) && !error.problem.detail) {
+  if (isMissingRoute(error)) {
     toast(t('action.unavailable'), 'error');
   } else {
     toast(t(key, { detail: error.message }), 'error');
