@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from cloudcti.app.auth import AuthService
+from cloudcti.app.call_services import CallServices
 from cloudcti.app.clock import Clock, system_clock
 from cloudcti.app.dialing import DialingParametersService
 from cloudcti.app.errors import AppError
@@ -96,6 +97,7 @@ class CloudCti:
         self.pbx_credentials = PbxCredentialsService(store, login)
         actions: PbxActions = pbx if isinstance(pbx, PbxActions) else NoPbxActions()
         self.user_pbx = UserPbx(store, actions, self.live.bus)
+        self.calls = CallServices.wire(store, self.user_pbx, self.live, clock)
         self.locations = LocationsService(store)
         self.rights = RightsService(store)
 
