@@ -86,3 +86,22 @@ def hang_up_everything(site: Site) -> None:
     """End every call on the simulator (between tests)."""
     for call in site.sim_state()["calls"]:
         site.sim.post(f"/sim/v1/calls/{call['id']}/hangup", json={"side": "caller"})
+
+
+def sim_id_of(site: Site, xsi_call_id: str) -> str:
+    """The simulator's id of the call in which a party has the Xsi call id ``xsi_call_id``."""
+    for call in sim_calls(site):
+        if any(p["xsi_call_id"] == xsi_call_id for p in call["parties"]):
+            return str(call["id"])
+    raise AssertionError(f"no simulator call has {xsi_call_id}")
+
+
+def consultation(site: Site, person: str, pbx_user: str, destination: str) -> tuple[str, str]:
+    """``person`` (PBX user ``pbx_user``) on an answered outside call holds it and dials
+    ``destination`` themselves: (held call id, new call id), the new call still ringing."""
+    _, first = answered_inbound(site, person, pbx_user, "+4940555666")
+    assert act(site, person, "PUT", f"/calls/{first}/hold").status_code == 204
+    call_state(site, person, first, "held")
+    dialled = act(site, person, "POST", "/calls", {"destination": destination})
+    assert dialled.status_code == 201, dialled.text
+    return first, str(dialled.json()["id"])
