@@ -214,3 +214,17 @@ def test_a_wrong_stored_pbx_login_is_409_and_tried_only_once(site: Site) -> None
     me = site.api.get("/api/v1/users/me", headers=site.headers["david.fischer"]).json()
     assert me["pbx_credentials"]["state"] == "invalid"
     assert sim_calls(site) == []
+
+
+def test_a_failing_pbx_is_502_and_nothing_is_dialled(site: Site) -> None:
+    assert site.sim.post("/sim/v1/faults", json={"kind": "http_errors"}).status_code in (200, 201)
+    try:
+        response = act(site, "anna.schmidt", "POST", "/calls", {"destination": "7770"})
+    finally:
+        site.sim.delete("/sim/v1/faults")
+    assert response.status_code == 502, response.text
+    assert response.json()["type"] == "/problems/pbx-failed"
+    assert sim_calls(site) == []
+    me = site.api.get("/api/v1/users/me", headers=site.headers["anna.schmidt"]).json()
+    assert me["pbx_credentials"]["state"] == "valid"
+    until("gateway connected", lambda: site.api.get("/readyz").text, lambda t: "connected" in t)

@@ -217,3 +217,17 @@ def test_three_way_conference_and_its_end(site: Site) -> None:
     assert sim_calls(site) == []
     gone = act(site, "anna.schmidt", "DELETE", f"/conferences/{conference['id']}")
     assert gone.status_code == 404
+
+
+def test_a_held_call_is_transferred_blind_but_not_consulted(site: Site) -> None:
+    _, call_id = answered_inbound(site, "anna.schmidt", ANNA, CALLER)
+    assert act(site, "anna.schmidt", "PUT", f"/calls/{call_id}/hold").status_code == 204
+    held = call_state(site, "anna.schmidt", call_id, "held")
+    assert "transfer" in held["features"]
+    assert "consult" not in held["features"]
+    body = {"call_id": call_id, "destination": "7770", "flow": "attended"}
+    assert act(site, "anna.schmidt", "POST", "/transfers", body).status_code == 409
+    body["flow"] = "blind"
+    assert act(site, "anna.schmidt", "POST", "/transfers", body).status_code == 201
+    no_calls(site, "anna.schmidt")
+    call_where(site, "ben.mueller", "Ben rings", lambda c: c["remote"]["number"] == CALLER)

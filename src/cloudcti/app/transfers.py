@@ -2,7 +2,8 @@
 
 - Blind: Xsi ``BlindTransfer`` of an answered call; the user's leg is gone at once, so the
   transfer is ``completed`` as soon as the PBX accepted it.
-- Attended (Rückfrage): the call is held (unless it already is) and the destination dialled;
+- Attended (Rückfrage, ``consult`` in the call's features): the active call is held and the
+  destination dialled (if the dial fails, the call is taken back);
   the transfer is ``ringing`` until the consultation is answered (``answered``).
   ``complete`` connects the two parties (Xsi ``ConsultTransfer``) → ``completed``;
   ``cancel`` drops the consultation and takes the held call back (Talk) → ``cancelled``.
@@ -88,6 +89,8 @@ class TransferService:
             raise ConflictError(
                 f"call {call_id} is {call.state.value}; only an answered call can be transferred"
             )
+        if flow == "attended" and call.state is not CallState.ACTIVE:
+            raise ConflictError(f"call {call_id} is held; take it back to consult")
         dialled = await self._calls.dialled(user_id, destination, call.line_id)
         if flow == "blind":
             await self._calls.send(
@@ -96,15 +99,13 @@ class TransferService:
             return self._put(
                 Transfer(new_id(), user_id, call.line_id, call.id, None, flow, "completed", 0)
             )
-        if call.state is CallState.ACTIVE:
-            await self._calls.send(user_id, call, lambda u: hold(u, call.id))
+        await self._calls.send(user_id, call, lambda u: hold(u, call.id))
         try:
             body = await self._calls.send(user_id, call, lambda u: new_call(u, dialled.address))
             consult_id = start_info(body).call_id
         except AppError:
-            if call.state is CallState.ACTIVE:
-                with contextlib.suppress(AppError):
-                    await self._calls.send(user_id, call, lambda u: talk(u, call.id))
+            with contextlib.suppress(AppError):
+                await self._calls.send(user_id, call, lambda u: talk(u, call.id))
             raise
         line = call.line_id
         shown = await self._calls.watch.until(
