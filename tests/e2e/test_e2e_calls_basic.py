@@ -5,6 +5,7 @@ stored PBX login is wrong. Real server, real simulator."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -136,10 +137,21 @@ def test_a_dial_retried_with_the_same_idempotency_key_dials_once(site: Site) -> 
     other_body = act(site, "anna.schmidt", "POST", "/calls", {"destination": "7770"}, headers=key)
     assert other_body.status_code == 409
     assert len(sim_calls(site)) == 1
+    # A double click: two requests with a new key at the same moment dial once.
+    twice = {"Idempotency-Key": "crm-click-4712"}
+    with ThreadPoolExecutor(2) as pool:
+        both = list(
+            pool.map(
+                lambda _: act(site, "anna.schmidt", "POST", "/calls", body, headers=twice), [1, 2]
+            )
+        )
+    assert [r.status_code for r in both] == [201, 201]
+    assert both[0].json()["id"] == both[1].json()["id"]
+    assert len(sim_calls(site)) == 2
     # Keys are per user: Ben's request with the same key dials.
     bens = act(site, "ben.mueller", "POST", "/calls", body, headers=key)
     assert bens.status_code == 201
-    assert len(sim_calls(site)) == 2
+    assert len(sim_calls(site)) == 3
 
 
 def test_another_users_token_cannot_touch_the_call(site: Site) -> None:
@@ -228,3 +240,23 @@ def test_a_failing_pbx_is_502_and_nothing_is_dialled(site: Site) -> None:
     me = site.api.get("/api/v1/users/me", headers=site.headers["anna.schmidt"]).json()
     assert me["pbx_credentials"]["state"] == "valid"
     until("gateway connected", lambda: site.api.get("/readyz").text, lambda t: "connected" in t)
+
+
+def test_the_openapi_document_describes_the_call_control_shapes(site: Site) -> None:
+    document = site.api.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for name in ("Call", "Transfer", "Conference", "Relocate"):
+        assert name in schemas, name
+    assert set(schemas["Call"]["properties"]["state"]["enum"]) == {
+        "dialing",
+        "ringing",
+        "active",
+        "held",
+        "ended",
+    }
+    dial = document["paths"]["/api/v1/users/me/calls"]["post"]
+    created = dial["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created["$ref"].endswith("/Call")
+    assert any(p["name"] == "Idempotency-Key" for p in dial["parameters"])
+    transfer = document["paths"]["/api/v1/users/me/transfers"]["post"]["responses"]["201"]
+    assert transfer["content"]["application/json"]["schema"]["$ref"].endswith("/Transfer")

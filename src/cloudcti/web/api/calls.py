@@ -9,12 +9,12 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from cloudcti.app.views import call_json
-from cloudcti.domain.calls import Call
+from cloudcti.domain.calls import Call as DomainCall
 from cloudcti.web.api.types import INPUT, Id
 from cloudcti.web.problems import PROBLEM_RESPONSES
 from cloudcti.web.security import Cti, LoggedIn
 
-__all__ = ["PBX_RESPONSES", "CallId", "CallOut", "CallRef", "Destination", "call_out", "router"]
+__all__ = ["PBX_RESPONSES", "Call", "CallId", "CallRef", "Destination", "call_out", "router"]
 
 router = APIRouter(prefix="/users/me", tags=["calls"])
 
@@ -69,7 +69,7 @@ FeatureName = Literal[
 ]
 
 
-class RemoteOut(BaseModel):
+class Remote(BaseModel):
     """The other party: ``number`` E.164 (null if unknown or withheld), ``display`` for people."""
 
     number: str | None
@@ -77,14 +77,14 @@ class RemoteOut(BaseModel):
     name: str | None
 
 
-class CallOut(BaseModel):
+class Call(BaseModel):
     """A call on one of my lines (CONTRACT.md §2.1 ``Call``)."""
 
     id: str
     line_id: str
     direction: Literal["inbound", "outbound"]
     state: CallStateName
-    remote: RemoteOut
+    remote: Remote
     device: Literal["primary", "remote_office", "parallel", "mobile", "unknown"]
     voicemail: bool
     remote_held: bool
@@ -105,15 +105,15 @@ class DialIn(BaseModel):
     line_id: Id | None = None
 
 
-def call_out(call: Call) -> CallOut:
+def call_out(call: DomainCall) -> Call:
     """The API shape of a domain call."""
-    return CallOut.model_validate(call_json(call))
+    return Call.model_validate(call_json(call))
 
 
 @router.post("/calls", status_code=201, responses=PBX_RESPONSES)
 async def dial(
     body: DialIn, principal: LoggedIn, cti: Cti, idempotency_key: IdempotencyKey = None
-) -> CallOut:
+) -> Call:
     """Dial (click-to-dial: my desk phone rings first, then the destination). The new call
     as soon as the PBX shows it (within about 2 s), else what is known, state ``dialing``."""
     call = await cti.calls.control.dial(
@@ -123,7 +123,7 @@ async def dial(
 
 
 @router.get("/calls/{call_id}", responses={404: PBX_RESPONSES[404]})
-async def get_call(call_id: CallId, principal: LoggedIn, cti: Cti) -> CallOut:
+async def get_call(call_id: CallId, principal: LoggedIn, cti: Cti) -> Call:
     """One of my current calls."""
     return call_out(await cti.calls.control.find(principal.user_id, call_id))
 

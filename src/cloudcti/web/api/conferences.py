@@ -27,7 +27,7 @@ class ConferenceIn(BaseModel):
     call_ids: Annotated[list[CallRef], Field(min_length=2, max_length=2)]
 
 
-class ConferenceOut(BaseModel):
+class Conference(BaseModel):
     """A three-way conference of my calls."""
 
     id: str
@@ -44,7 +44,7 @@ class RelocateIn(BaseModel):
     destination: Literal["mobile", "primary"]
 
 
-class RelocateOut(BaseModel):
+class Relocate(BaseModel):
     """A move of a call; the PBX continues it as ``new_call_id``; ``state`` is ``completed``
     once the call shows on that device, ``requested`` if the PBX accepted but has not shown it
     yet."""
@@ -57,10 +57,10 @@ class RelocateOut(BaseModel):
 
 
 @router.post("/conferences", status_code=201, responses=PBX_RESPONSES)
-async def start_conference(body: ConferenceIn, principal: LoggedIn, cti: Cti) -> ConferenceOut:
+async def start_conference(body: ConferenceIn, principal: LoggedIn, cti: Cti) -> Conference:
     """Join two of my calls into a three-way conference."""
     conference = await cti.calls.conferences.start(principal.user_id, body.call_ids)
-    return ConferenceOut(id=conference.id, call_ids=list(conference.call_ids))
+    return Conference(id=conference.id, call_ids=list(conference.call_ids))
 
 
 @router.delete("/conferences/{conference_id}", status_code=204, responses=PBX_RESPONSES)
@@ -71,7 +71,7 @@ async def end_conference(conference_id: ConferenceId, principal: LoggedIn, cti: 
 
 
 @router.post("/relocates", status_code=201, responses=PBX_RESPONSES)
-async def relocate(body: RelocateIn, principal: LoggedIn, cti: Cti) -> RelocateOut:
+async def relocate(body: RelocateIn, principal: LoggedIn, cti: Cti) -> Relocate:
     """Move my active call to my other device (Xsi ``CallRetrieve``; not from Remote Office)."""
     moved = await cti.calls.relocates.relocate(principal.user_id, body.call_id, body.destination)
-    return RelocateOut.model_validate(moved.as_json())
+    return Relocate.model_validate(moved.as_json())

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
 
-from cloudcti.app.transfers import Transfer
+from cloudcti.app import transfers as app_transfers
 from cloudcti.web.api.calls import PBX_RESPONSES, CallRef, Destination
 from cloudcti.web.api.types import INPUT
 from cloudcti.web.security import Cti, LoggedIn
@@ -30,7 +30,7 @@ class TransferIn(BaseModel):
     flow: Literal["blind", "attended"]
 
 
-class TransferOut(BaseModel):
+class Transfer(BaseModel):
     """A transfer; ``consult_call_id`` is the consultation call of an attended one."""
 
     id: str
@@ -40,12 +40,12 @@ class TransferOut(BaseModel):
     state: Literal["ringing", "answered", "completed", "cancelled", "failed"]
 
 
-def _out(transfer: Transfer) -> TransferOut:
-    return TransferOut.model_validate(transfer.as_json())
+def _out(transfer: app_transfers.Transfer) -> Transfer:
+    return Transfer.model_validate(transfer.as_json())
 
 
 @router.post("", status_code=201, responses=PBX_RESPONSES)
-async def start_transfer(body: TransferIn, principal: LoggedIn, cti: Cti) -> TransferOut:
+async def start_transfer(body: TransferIn, principal: LoggedIn, cti: Cti) -> Transfer:
     """Start a transfer; a blind one is ``completed`` once the PBX accepted it."""
     transfer = await cti.calls.transfers.start(
         principal.user_id, body.call_id, body.destination, body.flow
@@ -54,7 +54,7 @@ async def start_transfer(body: TransferIn, principal: LoggedIn, cti: Cti) -> Tra
 
 
 @router.get("/{transfer_id}", responses={404: PBX_RESPONSES[404]})
-async def get_transfer(transfer_id: TransferId, principal: LoggedIn, cti: Cti) -> TransferOut:
+async def get_transfer(transfer_id: TransferId, principal: LoggedIn, cti: Cti) -> Transfer:
     """One of my transfers (kept in memory; finished ones for an hour)."""
     return _out(cti.calls.transfers.get(principal.user_id, transfer_id))
 
