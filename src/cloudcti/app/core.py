@@ -22,6 +22,7 @@ from cloudcti.app.pbx_attempts import PbxAttempts
 from cloudcti.app.pbx_credentials import NoPbxLogin, PbxCredentialsService
 from cloudcti.app.pbx_login_checks import PbxLoginChecks
 from cloudcti.app.ports import PbxActions, PbxLogin, PbxPort, Status
+from cloudcti.app.retention import RetentionJob
 from cloudcti.app.rights import RightsService
 from cloudcti.app.runtimes import Runtimes
 from cloudcti.app.user_pbx import NoPbxActions, UserPbx
@@ -105,6 +106,7 @@ class CloudCti:
         actions: PbxActions = pbx if isinstance(pbx, PbxActions) else NoPbxActions()
         self.user_pbx = UserPbx(store, actions, self.live.bus, self.pbx_attempts, checks.settled)
         self.locations = LocationsService(store)
+        self.retention = RetentionJob(store, clock)
         self.rights = RightsService(store)
 
     @classmethod
@@ -133,6 +135,7 @@ class CloudCti:
         cti = cls(store, settings, pbx or PbxAdapter(settings.data_dir), clock)
         cti.live.start()
         cti.line_watch.start()
+        cti.retention.start()
         if start_runtimes:
             await cti.runtimes.start()
         return cti
@@ -141,6 +144,7 @@ class CloudCti:
         """Stop the runtimes and close the database."""
         await self.pbx_login_checks.stop()
         await self.line_watch.stop()
+        await self.retention.stop()
         await self.runtimes.stop()
         await self.live.stop()
         await self.store.close()
