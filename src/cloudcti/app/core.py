@@ -10,8 +10,10 @@ from sqlalchemy import text
 
 from cloudcti.app.auth import AuthService
 from cloudcti.app.clock import Clock, system_clock
+from cloudcti.app.contacts import ContactsService
 from cloudcti.app.dialing import DialingParametersService
 from cloudcti.app.errors import AppError
+from cloudcti.app.forwarding import ForwardingService
 from cloudcti.app.gateways import GatewaysService
 from cloudcti.app.lines import LinesService
 from cloudcti.app.live import LiveService
@@ -19,10 +21,13 @@ from cloudcti.app.locations import LocationsService
 from cloudcti.app.pbx_adapter import PbxAdapter
 from cloudcti.app.pbx_credentials import NoPbxLogin, PbxCredentialsService
 from cloudcti.app.ports import PbxActions, PbxLogin, PbxPort, Status
+from cloudcti.app.presence import PresenceService
 from cloudcti.app.rights import RightsService
 from cloudcti.app.runtimes import Runtimes
+from cloudcti.app.service_reads import ServiceReads
 from cloudcti.app.user_pbx import NoPbxActions, UserPbx
 from cloudcti.app.users import UsersService
+from cloudcti.app.voice_portal import VoicePortalWatch
 from cloudcti.store import Store, StoreError, load_keyring
 from cloudcti.store.passwords import PasswordHashing
 
@@ -78,7 +83,7 @@ class CloudCti:
         self.clock = clock
         self.live = LiveService(store, clock)
         if isinstance(pbx, PbxAdapter) and pbx.events is None:
-            pbx.events = self.live.pipeline.handle
+            pbx.events = VoicePortalWatch(self.live.pipeline.book, self.live.pipeline.handle)
         self.runtimes = Runtimes(store, pbx, on_sync=self.live.pipeline.gateway_changed)
         self.auth = AuthService(
             store,
@@ -98,6 +103,13 @@ class CloudCti:
         self.user_pbx = UserPbx(store, actions, self.live.bus)
         self.locations = LocationsService(store)
         self.rights = RightsService(store)
+        bus, pipeline = self.live.bus, self.live.pipeline
+        self.forwarding = ForwardingService(store, self.user_pbx, pipeline, bus, clock)
+        self.presence = PresenceService(store, self.lines, pipeline, bus, clock)
+        self.contacts = ContactsService(store, self.lines, self.presence)
+        self.service_reads = ServiceReads(self.forwarding, pipeline, bus)
+        bus.subscribe(self.service_reads.on_message)
+        bus.subscribe(self.presence.on_message)
 
     @classmethod
     async def open(
@@ -131,6 +143,8 @@ class CloudCti:
     async def close(self) -> None:
         """Stop the runtimes and close the database."""
         await self.runtimes.stop()
+        await self.service_reads.stop()
+        await self.presence.stop()
         await self.live.stop()
         await self.store.close()
 

@@ -12,8 +12,10 @@ from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
 from cloudcti.web.api import (
     auth,
+    contacts,
     dialing,
     events,
+    forwarding,
     gateways,
     health,
     lines,
@@ -65,6 +67,8 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
     api.include_router(me.router)
     api.include_router(live.router)
     api.include_router(events.router)
+    api.include_router(forwarding.router)
+    api.include_router(contacts.router)
     admin = APIRouter(prefix="/admin")
     for module in (dialing, gateways, lines, users, locations, rights):
         admin.include_router(module.router)
