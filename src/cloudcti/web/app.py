@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from cloudcti import __version__
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
+from cloudcti.web import admin_ui
 from cloudcti.web.api import (
     auth,
     dialing,
@@ -24,6 +25,7 @@ from cloudcti.web.api import (
     users,
 )
 from cloudcti.web.problems import PROBLEM_RESPONSES, install_problem_handlers
+from cloudcti.web.security import SecurityHeaders
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -70,4 +72,6 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
         admin.include_router(module.router)
     api.include_router(admin)
     app.include_router(api)
+    admin_ui.mount(app)
+    app.add_middleware(SecurityHeaders, exempt=(f"{API_PREFIX}/docs",))
     return app
