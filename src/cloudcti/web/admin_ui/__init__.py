@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from cloudcti.app.errors import NotFoundError
 from cloudcti.web.admin_ui import (
     pages_auth,
     pages_dialing,
@@ -25,6 +26,7 @@ from cloudcti.web.admin_ui.base import (
     NotAdminError,
     render,
 )
+from cloudcti.web.problems import problem_response
 
 __all__ = ["PREFIX", "mount"]
 
@@ -42,6 +44,14 @@ async def _not_admin(request: Request, error: Exception) -> Response:
 
 async def _csrf(request: Request, error: Exception) -> Response:
     return render(request, None, "error.html", status=403, message="error.csrf")
+
+
+async def _not_found(request: Request, error: Exception) -> Response:
+    assert isinstance(error, NotFoundError)
+    path = request.url.path
+    if path == PREFIX or path.startswith(PREFIX + "/"):
+        return render(request, None, "error.html", status=404, message="error.not_found")
+    return problem_response(404, error.slug, error.title, error.detail)
 
 
 def mount(app: FastAPI) -> None:
@@ -62,3 +72,4 @@ def mount(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequiredError, _login_required)
     app.add_exception_handler(NotAdminError, _not_admin)
     app.add_exception_handler(CsrfRejectedError, _csrf)
+    app.add_exception_handler(NotFoundError, _not_found)

@@ -52,7 +52,11 @@ async function runCheck() {
     } else {
       result.className = "check-result failed";
       result.textContent = `✗ ${text.textFailed}`;
-      showMessage(outcome.message);
+      const fields = Object.entries(outcome.errors ?? {}).map(([name, text]) => {
+        const label = document.querySelector(`label[for="f-${name.replace(/_\d+$/, "")}"]`);
+        return `${label ? label.textContent : name}: ${text}`;
+      });
+      showMessage([outcome.message, ...fields].join(" – "));
     }
   } catch (error) {
     result.className = "check-result failed";
