@@ -8,9 +8,10 @@ import asyncio
 import gc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from playwright.sync_api import Page, expect
 
@@ -19,7 +20,22 @@ from cloudcti.app.users import UserSpec
 from cloudcti.sim.server import SimServer
 from tests.web.server import ADMIN_PASSWORD, serve, settings_for
 
-__all__ = ["ADMIN_PASSWORD", "Fresh", "fresh_installation", "log_in"]
+__all__ = ["ADMIN_PASSWORD", "Fresh", "entered_off_loop", "fresh_installation", "log_in"]
+
+
+T = TypeVar("T")
+
+
+@contextmanager
+def entered_off_loop(manager: AbstractContextManager[T]) -> Iterator[T]:
+    """Enter ``manager`` on a worker thread: its setup may call ``asyncio.run``, which the
+    thread of Playwright's sync API (a running event loop) cannot."""
+    with ThreadPoolExecutor(1) as pool:
+        value = pool.submit(manager.__enter__).result()
+    try:
+        yield value
+    finally:
+        manager.__exit__(None, None, None)
 
 
 @dataclass

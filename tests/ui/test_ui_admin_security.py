@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.e2e_rig import Site, demo_site
+from tests.ui.admin_rig import entered_off_loop
 from tests.web.server import login
 
 ADMIN_PASSWORD = "Demo-Admin-Passw0rd"
@@ -18,7 +19,7 @@ ADMIN_PASSWORD = "Demo-Admin-Passw0rd"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    with demo_site(tmp_path_factory.mktemp("admin-security")) as running:
+    with entered_off_loop(demo_site(tmp_path_factory.mktemp("admin-security"))) as running:
         yield running
 
 

@@ -105,9 +105,7 @@ def test_an_admin_follows_the_seed_chapter(fresh: Fresh, page: Page, artifacts_d
     expect(page.locator(".pbx-state")).to_contain_text("fehlt")
     page.get_by_role("link", name="Leitungen").click()
     expect(page.locator("tr", has_text="+4989887766771")).to_contain_text("Anna Schmidt")
-    expect(page.locator("tr", has_text="+4989887766771")).to_contain_text(
-        "Benutzeranmeldung fehlt"
-    )
+    expect(page.locator("tr", has_text="+4989887766771")).to_contain_text("Benutzeranmeldung fehlt")
 
     # A location with Telephony.VoiceMailNumber.
     page.get_by_role("link", name="Standorte").click()
