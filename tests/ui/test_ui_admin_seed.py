@@ -26,8 +26,8 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fresh]:
         yield installation
 
 
-def shot(page: Page, artifacts: Path, name: str) -> None:
-    page.screenshot(path=str(artifacts / f"admin-{name}.png"), full_page=True)
+def shot(page: Page, artifacts: Path, name: str, *, full_page: bool = True) -> None:
+    page.screenshot(path=str(artifacts / f"admin-{name}.png"), full_page=full_page)
 
 
 def test_an_admin_follows_the_seed_chapter(fresh: Fresh, page: Page, artifacts_dir: Path) -> None:
@@ -125,7 +125,7 @@ def test_an_admin_follows_the_seed_chapter(fresh: Fresh, page: Page, artifacts_d
     expect(page.locator("#log-rows")).to_contain_text("CallReceivedEvent", timeout=2_000)
     assert time.monotonic() - started < 2.5
     assert scenarios.MONITOR_PASSWORD not in page.content()
-    shot(page, artifacts_dir, "log")
+    shot(page, artifacts_dir, "log", full_page=False)
 
     # English and back; the choice is stored with the admin.
     page.get_by_role("button", name="English").click()

@@ -36,6 +36,8 @@ cloudcti's REST API (CONTRACT.md §2). Log in with `POST /api/v1/auth/token` and
 `Authorization: Bearer <token>`. Errors are `application/problem+json` with a stable
 `type` (`/problems/<slug>`); 422 lists the invalid fields in `errors`. Passwords are
 write-only: accepted on write, never returned; a PATCH without them keeps the stored ones.
+A request authenticated by the `cloudcti_token` cookie instead of the header must send
+`X-CSRF-Token` equal to the `cloudcti_csrf` cookie for POST, PUT, PATCH and DELETE (403).
 """
 
 
