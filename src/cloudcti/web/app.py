@@ -13,8 +13,12 @@ from cloudcti.app.ports import PbxPort
 from cloudcti.web import admin_ui
 from cloudcti.web.api import (
     auth,
+    calls,
+    conferences,
+    contacts,
     dialing,
     events,
+    forwarding,
     gateways,
     health,
     lines,
@@ -22,6 +26,7 @@ from cloudcti.web.api import (
     locations,
     me,
     rights,
+    transfers,
     users,
 )
 from cloudcti.web.problems import PROBLEM_RESPONSES, install_problem_handlers
@@ -69,6 +74,10 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
     api.include_router(me.router)
     api.include_router(live.router)
     api.include_router(events.router)
+    for calling in (calls, transfers, conferences):
+        api.include_router(calling.router)
+    api.include_router(forwarding.router)
+    api.include_router(contacts.router)
     admin = APIRouter(prefix="/admin")
     for module in (dialing, gateways, lines, users, locations, rights):
         admin.include_router(module.router)
