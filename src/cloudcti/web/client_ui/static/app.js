@@ -104,9 +104,10 @@ function applyFrame({ type, data }) {
       state.me.lines = state.me.lines.map((l) => (l.id === data.id ? data : l));
       return changed('me');
     case 'pbx_credentials_required':
+      // invalid: a banner (the server still tries); suspended or missing: the dialog itself
       state.me.pbx_credentials = { ...state.me.pbx_credentials, state: data.state };
       changed('me');
-      return askCredentials(state.me, data.state === 'suspended' ? 'suspended' : data.state === 'missing' ? 'missing' : 'invalid', data.reason, refreshMe);
+      return checkCredentials(data.reason);
     default:
       return undefined;
   }
