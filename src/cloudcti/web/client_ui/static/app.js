@@ -20,6 +20,7 @@ const TABS = ['journal', 'contacts', 'forwarding', 'help'];
 let live = null;
 const params = new URLSearchParams(window.location.search);
 let dialPrefill = params.get('dial');
+if (dialPrefill) window.history.replaceState(null, '', window.location.pathname); // not again on reload
 
 const views = {}; // the shell's parts, filled by renderShell()
 
