@@ -143,3 +143,14 @@ def test_to_another_device_moves_the_call_to_the_mobile(anna: Page, site: Site) 
     expect(anna.locator("#calls li.call", has_text="Ben Müller").locator(".device")).to_have_text(
         "Mobiltelefon"
     )
+
+
+def test_swap_alternates_between_the_two_calls(anna: Page, site: Site) -> None:
+    first = _connected_call_with_ben(anna, site)
+    _consult(anna, first, "7701")
+    second = anna.locator("#calls li.call", has_text="Clara Weber")
+    _answer(site, CLARA)
+    expect(second).to_have_attribute("data-state", "active")
+    second.locator("[data-action=swap]").click()
+    expect(first).to_have_attribute("data-state", "active")
+    expect(second).to_have_attribute("data-state", "held")
