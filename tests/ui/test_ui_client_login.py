@@ -122,3 +122,16 @@ def test_after_three_rejected_implicit_logins_the_client_asks_again_by_itself(
     expect(page.locator(".banner", has_text="abgelehnt")).to_have_count(0)
     me = site.api.get("/api/v1/users/me", headers=site.headers["david.fischer"]).json()
     assert me["pbx_credentials"]["state"] == "valid"
+
+
+def test_a_session_ended_elsewhere_leads_back_to_the_login(
+    context: BrowserContext, site: Site
+) -> None:
+    page = open_client(context, site, "clara.weber")
+    token = next(c["value"] for c in context.cookies() if c["name"] == "cloudcti_token")
+    response = site.api.delete("/api/v1/auth/token", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 204, response.text
+    page.locator("#tab-forwarding").click()
+    page.locator("#fwd-dnd").click()  # the next request finds the session gone
+    expect(page.get_by_role("button", name="Anmelden")).to_be_visible()
+    expect(page.locator("#user-name")).to_have_count(0)

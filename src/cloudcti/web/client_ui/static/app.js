@@ -76,6 +76,8 @@ function onStatus(status) {
   state.connection = status;
   root.dataset.connection = status;
   changed('connection');
+  // a session that ended (logout elsewhere, expiry) leads back to the login, not a banner
+  if (status === 'reconnecting') api('GET', 'users/me').catch(() => {});
 }
 
 function applyFrame({ type, data }) {
