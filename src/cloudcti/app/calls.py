@@ -57,8 +57,9 @@ DIAL_WAIT_S = 2.0
 
 @dataclass(frozen=True, slots=True)
 class Dialled:
-    """Where a destination goes: ``address`` as sent to the PBX, ``remote`` as users see it."""
+    """A destination on a line: ``address`` as sent to the PBX, ``remote`` as users see it."""
 
+    line_id: str
     address: str
     remote: Remote
 
@@ -121,19 +122,22 @@ class CallControl:
     # --- dialling ------------------------------------------------------------------------
 
     async def dialled(self, user_id: str, destination: str, line_id: str | None) -> Dialled:
-        """What ``destination`` means on the user's line (its gateway's dialing parameters);
-        ``InvalidInputError`` on field ``destination`` if it is no number."""
+        """What ``destination`` means on the user's line ``line_id`` (default: the first
+        enabled one, as ``UserPbx.line`` picks it) with its gateway's dialing parameters.
+        ``NotFoundError`` for a line that is not the user's; ``InvalidInputError`` on field
+        ``destination`` if it is no number."""
         async with self._store.transaction() as tx:
-            lines = await tx.lines.all(user_id=user_id)
-            line = next((x for x in lines if x.id == line_id or line_id is None), None)
+            lines = sorted(await tx.lines.all(user_id=user_id), key=lambda x: (x.disabled, x.id))
+            if line_id is None:
+                line = next((x for x in lines if not x.disabled), None)
+            else:
+                line = next((x for x in lines if x.id == line_id), None)
             if line is None:
-                raise NotFoundError(f"you have no line {line_id}")
+                raise NotFoundError(f"you have no line {line_id or 'enabled'}")
             gateway = await tx.gateways.get(line.gateway_id)
-            record = (
-                None
-                if gateway is None
-                else await tx.dialing_parameters.get(gateway.dialing_parameters_id)
-            )
+            record = None
+            if gateway is not None:
+                record = await tx.dialing_parameters.get(gateway.dialing_parameters_id)
             if gateway is None or record is None:
                 raise NotFoundError(f"the gateway of line {line.id} is gone")
             directory = await directory_for(tx, gateway.dialing_parameters_id)
@@ -143,7 +147,7 @@ class CallControl:
         except NumberError as error:
             raise InvalidInputError.field("destination", str(error)) from None
         remote = Remote(number=number.e164, display=display(number, params, directory))
-        return Dialled(to_pbx(number, params), remote)
+        return Dialled(line.id, to_pbx(number, params), remote)
 
     async def dial(
         self,
@@ -165,13 +169,12 @@ class CallControl:
         return self.current(call.line_id, call.id) or ended(call, self._clock())
 
     async def _dial(self, user_id: str, destination: str, line_id: str | None) -> Call:
-        target = await self.pbx.line(user_id, line_id)
-        dialled = await self.dialled(user_id, destination, target.line.id)
+        dialled = await self.dialled(user_id, destination, line_id)
+        line = dialled.line_id
         body = await self.pbx.send(
-            user_id, lambda pbx_user: new_call(pbx_user, dialled.address), line_id=target.line.id
+            user_id, lambda pbx_user: new_call(pbx_user, dialled.address), line_id=line
         )
         info = start_info(body)
-        line = target.line.id
         shown = await self.watch.until(lambda: self.current(line, info.call_id), DIAL_WAIT_S)
         if shown is not None:
             return shown
