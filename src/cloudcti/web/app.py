@@ -14,8 +14,10 @@ from cloudcti.web.api import (
     auth,
     calls,
     conferences,
+    contacts,
     dialing,
     events,
+    forwarding,
     gateways,
     health,
     lines,
@@ -70,6 +72,8 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
     api.include_router(events.router)
     for calling in (calls, transfers, conferences):
         api.include_router(calling.router)
+    api.include_router(forwarding.router)
+    api.include_router(contacts.router)
     admin = APIRouter(prefix="/admin")
     for module in (dialing, gateways, lines, users, locations, rights):
         admin.include_router(module.router)
