@@ -8,7 +8,8 @@ Choices the contract leaves open:
   with what is known: state ``dialing`` on the desk phone. ``destination`` is read with the
   line's gateway's dialing parameters (``030 1234567``, ``+49 30 …``, ``7770``, ``*21``).
 - With an ``Idempotency-Key`` a retry of the same dial returns the same call (its current
-  view) instead of dialling again; keys live in memory for 24 h (a restart forgets them).
+  view; ``ended`` once it is gone) instead of dialling again; keys are stored for 24 h, so
+  this holds across a server restart.
 - Decline is only for a ringing call (409 otherwise); drop ends a call in any state.
 - Swap (Makeln) holds this active call and takes back a held call of the same line: the call
   it is a consultation of, else the oldest held call. It never uses
@@ -19,8 +20,10 @@ Choices the contract leaves open:
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from cloudcti.app.call_watch import CallWatch
 from cloudcti.app.clock import Clock
@@ -88,7 +91,7 @@ class CallControl:
         self._states = states
         self.watch = watch
         self._clock = clock
-        self._keys: IdempotencyKeys[Call] = IdempotencyKeys(clock)
+        self._keys = IdempotencyKeys(store, clock)
 
     # --- looking calls up ----------------------------------------------------------------
 
@@ -160,10 +163,13 @@ class CallControl:
         first); the new call. A retry with the same ``idempotency_key`` returns that call."""
         if idempotency_key is None:
             return await self._dial(user_id, destination, line_id)
-        request = (destination.strip(), line_id)
-        call, repeated = await self._keys.run(
-            user_id, idempotency_key, request, lambda: self._dial(user_id, destination, line_id)
-        )
+
+        async def dial_once() -> tuple[int, str]:
+            return 201, _call_text(await self._dial(user_id, destination, line_id))
+
+        request = json.dumps(["dial", destination.strip(), line_id])
+        _, text, repeated = await self._keys.run(user_id, idempotency_key, request, dial_once)
+        call = _call_from_text(text)
         if not repeated:
             return call
         return self.current(call.line_id, call.id) or ended(call, self._clock())
@@ -247,3 +253,23 @@ class CallControl:
             if candidate.id == call.consult_of:
                 return candidate
         return held[0] if held else None
+
+
+def _call_text(call: Call) -> str:
+    """A call as stored with its idempotency key (epoch ms, enums by value)."""
+    return json.dumps(asdict(call), default=str)
+
+
+def _call_from_text(text: str) -> Call:
+    """The call ``_call_text`` stored."""
+    data: dict[str, Any] = json.loads(text)
+    return Call(
+        **{
+            **data,
+            "direction": Direction(data["direction"]),
+            "state": CallState(data["state"]),
+            "remote": Remote(**data["remote"]),
+            "device": Device(data["device"]),
+            "features": tuple(Feature(f) for f in data["features"]),
+        }
+    )
