@@ -24,7 +24,7 @@ from cloudcti.domain.events import (
 )
 from cloudcti.store import FrameRecord, Store
 
-__all__ = ["Frame", "FrameHub", "FrameLog", "frame_data"]
+__all__ = ["MAX_PENDING_FRAMES", "Connection", "Frame", "FrameHub", "FrameLog", "frame_data"]
 
 PRUNE_EVERY = 200
 _log = logging.getLogger(__name__)
@@ -52,30 +52,63 @@ def frame_data(event: DomainEvent, user_id: str) -> dict[str, Any] | None:
     return None
 
 
-class FrameHub:
-    """The live connections of every user: each connection gets a queue of new frames."""
+MAX_PENDING_FRAMES = 1000
+"""Frames a connection may have waiting to be sent; beyond that it is ``overflowed``."""
+
+
+class Connection:
+    """One live connection of a user: its frames not yet sent, and whether it fell too far
+    behind (then it receives nothing more and should be closed; the client resumes)."""
 
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[Frame]]] = {}
+        self.queue: asyncio.Queue[Frame] = asyncio.Queue()
+        self.overflowed = asyncio.Event()
+
+    def overflow(self) -> None:
+        """Drop the waiting frames and mark the connection as fallen behind."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.overflowed.set()
+
+
+class FrameHub:
+    """The live connections of every user; each holds at most ``max_pending`` unsent frames,
+    so a client that does not read costs bounded memory."""
+
+    def __init__(self, max_pending: int | None = None) -> None:
+        self.max_pending = MAX_PENDING_FRAMES if max_pending is None else max_pending
+        self._connections: dict[str, set[Connection]] = {}
 
     @contextlib.contextmanager
-    def connect(self, user_id: str) -> Iterator[asyncio.Queue[Frame]]:
-        """A queue receiving the user's frames from now on, for the block's duration."""
-        queue: asyncio.Queue[Frame] = asyncio.Queue()
-        self._queues.setdefault(user_id, set()).add(queue)
+    def connect(self, user_id: str) -> Iterator[Connection]:
+        """A connection receiving the user's frames from now on, for the block's duration."""
+        connection = Connection()
+        self._connections.setdefault(user_id, set()).add(connection)
         try:
-            yield queue
+            yield connection
         finally:
-            queues = self._queues.get(user_id, set())
-            queues.discard(queue)
-            if not queues:
-                self._queues.pop(user_id, None)
+            self._drop(user_id, connection)
+
+    def connections(self, user_id: str) -> int:
+        """How many live connections the user has."""
+        return len(self._connections.get(user_id, ()))
 
     def deliver(self, user_id: str, frames: list[Frame]) -> None:
-        """Hand frames to every live connection of the user."""
-        for queue in self._queues.get(user_id, ()):
+        """Hand frames to every live connection of the user; a connection that would hold
+        more than ``max_pending`` is overflowed and dropped instead."""
+        for connection in list(self._connections.get(user_id, ())):
+            if connection.queue.qsize() + len(frames) > self.max_pending:
+                connection.overflow()
+                self._drop(user_id, connection)
+                continue
             for frame in frames:
-                queue.put_nowait(frame)
+                connection.queue.put_nowait(frame)
+
+    def _drop(self, user_id: str, connection: Connection) -> None:
+        connections = self._connections.get(user_id, set())
+        connections.discard(connection)
+        if not connections:
+            self._connections.pop(user_id, None)
 
 
 class FrameLog:
