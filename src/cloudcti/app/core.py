@@ -9,9 +9,12 @@ from pathlib import Path
 from sqlalchemy import text
 
 from cloudcti.app.auth import AuthService
+from cloudcti.app.call_services import CallServices
 from cloudcti.app.clock import Clock, system_clock
+from cloudcti.app.contacts import ContactsService
 from cloudcti.app.dialing import DialingParametersService
 from cloudcti.app.errors import AppError
+from cloudcti.app.forwarding import ForwardingService
 from cloudcti.app.gateways import GatewaysService
 from cloudcti.app.line_watch import LineWatch
 from cloudcti.app.lines import LinesService
@@ -22,11 +25,14 @@ from cloudcti.app.pbx_attempts import PbxAttempts
 from cloudcti.app.pbx_credentials import NoPbxLogin, PbxCredentialsService
 from cloudcti.app.pbx_login_checks import PbxLoginChecks
 from cloudcti.app.ports import PbxActions, PbxLogin, PbxPort, Status
+from cloudcti.app.presence import PresenceService
 from cloudcti.app.retention import RetentionJob
 from cloudcti.app.rights import RightsService
 from cloudcti.app.runtimes import Runtimes
+from cloudcti.app.service_reads import ServiceReads
 from cloudcti.app.user_pbx import NoPbxActions, UserPbx
 from cloudcti.app.users import UsersService
+from cloudcti.app.voice_portal import VoicePortalWatch
 from cloudcti.store import Store, StoreError, load_keyring
 from cloudcti.store.passwords import PasswordHashing
 
@@ -82,7 +88,7 @@ class CloudCti:
         self.clock = clock
         self.live = LiveService(store, clock)
         if isinstance(pbx, PbxAdapter) and pbx.events is None:
-            pbx.events = self.live.pipeline.handle
+            pbx.events = VoicePortalWatch(self.live.pipeline.book, self.live.pipeline.handle)
         self.runtimes = Runtimes(store, pbx, on_sync=self.live.pipeline.gateway_changed)
         self.auth = AuthService(
             store,
@@ -105,9 +111,17 @@ class CloudCti:
         self.pbx_credentials = PbxCredentialsService(store, login, self.pbx_attempts)
         actions: PbxActions = pbx if isinstance(pbx, PbxActions) else NoPbxActions()
         self.user_pbx = UserPbx(store, actions, self.live.bus, self.pbx_attempts, checks.settled)
+        self.calls = CallServices.wire(store, self.user_pbx, self.live, clock)
         self.locations = LocationsService(store)
         self.retention = RetentionJob(store, clock)
         self.rights = RightsService(store)
+        bus, pipeline = self.live.bus, self.live.pipeline
+        self.forwarding = ForwardingService(store, self.user_pbx, pipeline, bus, clock)
+        self.presence = PresenceService(store, self.lines, pipeline, bus, clock)
+        self.contacts = ContactsService(store, self.lines, self.presence)
+        self.service_reads = ServiceReads(self.forwarding, pipeline, bus)
+        bus.subscribe(self.service_reads.on_message)
+        bus.subscribe(self.presence.on_message)
 
     @classmethod
     async def open(
@@ -146,6 +160,8 @@ class CloudCti:
         await self.line_watch.stop()
         await self.retention.stop()
         await self.runtimes.stop()
+        await self.service_reads.stop()
+        await self.presence.stop()
         await self.live.stop()
         await self.store.close()
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cloudcti.app.dialing import directory_for, to_domain
-from cloudcti.domain.forwarding import DEFAULT_VOICEMAIL_NUMBER
+from cloudcti.domain.forwarding import voicemail_number
 from cloudcti.domain.lines import LineConfig
 from cloudcti.store import Store, Transaction
 
 __all__ = ["LineBook", "LineInfo"]
-
-_VOICEMAIL_PARAMETER = "BSVoiceMailNumber"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +27,14 @@ class LineBook:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._gateways: dict[str, dict[str, LineInfo]] = {}
+        self._voice_portals: dict[str, str] = {}
+
+    def learn_voice_portal(self, gateway_id: str, number: str) -> None:
+        """The gateway's PBX redirects to voicemail at ``number`` (E.164): every line's
+        ``LineConfig.voice_portal`` from now on."""
+        if self._voice_portals.get(gateway_id) != number:
+            self._voice_portals[gateway_id] = number
+            self.invalidate(gateway_id)
 
     def invalidate(self, gateway_id: str) -> None:
         """Forget the gateway's lines; the next lookup reloads them."""
@@ -38,12 +44,12 @@ class LineBook:
         """The enabled line of the gateway whose PBX user this is (case-insensitive)."""
         lines = self._gateways.get(gateway_id)
         if lines is None:
-            lines = await _load(tx, gateway_id)
+            lines = await _load(tx, gateway_id, self._voice_portals.get(gateway_id))
             self._gateways[gateway_id] = lines
         return lines.get(pbx_user_id.lower())
 
 
-async def _load(tx: Transaction, gateway_id: str) -> dict[str, LineInfo]:
+async def _load(tx: Transaction, gateway_id: str, voice_portal: str | None) -> dict[str, LineInfo]:
     gateway = await tx.gateways.get(gateway_id)
     if gateway is None:
         return {}
@@ -56,7 +62,14 @@ async def _load(tx: Transaction, gateway_id: str) -> dict[str, LineInfo]:
     for line in await tx.lines.all(gateway_id=gateway_id):
         if line.disabled:
             continue
-        voicemail = line.parameters.get(_VOICEMAIL_PARAMETER, DEFAULT_VOICEMAIL_NUMBER)
-        config = LineConfig(line.id, params, directory, voicemail_number=voicemail)
+        location: dict[str, str | bool] = {}
+        user = await tx.users.get(line.user_id) if line.user_id else None
+        if user is not None and user.location_id is not None:
+            record = await tx.locations.get(user.location_id)
+            location = dict(record.parameters) if record is not None else {}
+        voicemail = voicemail_number(line.parameters, location)
+        config = LineConfig(
+            line.id, params, directory, voicemail_number=voicemail, voice_portal=voice_portal
+        )
         found[line.pbx_user_id.lower()] = LineInfo(line.id, config)
     return found

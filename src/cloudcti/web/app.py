@@ -10,10 +10,15 @@ from fastapi import APIRouter, FastAPI
 from cloudcti import __version__
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
+from cloudcti.web import admin_ui, client_ui
 from cloudcti.web.api import (
     auth,
+    calls,
+    conferences,
+    contacts,
     dialing,
     events,
+    forwarding,
     gateways,
     health,
     lines,
@@ -21,9 +26,11 @@ from cloudcti.web.api import (
     locations,
     me,
     rights,
+    transfers,
     users,
 )
 from cloudcti.web.problems import PROBLEM_RESPONSES, install_problem_handlers
+from cloudcti.web.security import SecurityHeaders
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -34,6 +41,8 @@ cloudcti's REST API (CONTRACT.md §2). Log in with `POST /api/v1/auth/token` and
 `Authorization: Bearer <token>`. Errors are `application/problem+json` with a stable
 `type` (`/problems/<slug>`); 422 lists the invalid fields in `errors`. Passwords are
 write-only: accepted on write, never returned; a PATCH without them keeps the stored ones.
+A request authenticated by the `cloudcti_token` cookie instead of the header must send
+`X-CSRF-Token` equal to the `cloudcti_csrf` cookie for POST, PUT, PATCH and DELETE (403).
 """
 
 
@@ -65,9 +74,16 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
     api.include_router(me.router)
     api.include_router(live.router)
     api.include_router(events.router)
+    for calling in (calls, transfers, conferences):
+        api.include_router(calling.router)
+    api.include_router(forwarding.router)
+    api.include_router(contacts.router)
     admin = APIRouter(prefix="/admin")
     for module in (dialing, gateways, lines, users, locations, rights):
         admin.include_router(module.router)
     api.include_router(admin)
     app.include_router(api)
+    admin_ui.mount(app)
+    client_ui.install(app)
+    app.add_middleware(SecurityHeaders, exempt=(f"{API_PREFIX}/docs",))
     return app

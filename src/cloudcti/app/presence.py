@@ -1,0 +1,160 @@
+"""Presence of users (CONTRACT.md §2.1 ``Presence``, R12, R13): computed from their lines'
+live state, shown to each viewer with the forwarding target only where the rights allow,
+and fanned out as ``presence_updated`` frames.
+
+Fan-out is coalesced per contact: a change schedules the contact; further changes within
+``COALESCE_S`` (a trailing window, at most ``MAX_DELAY_S`` after the first) are merged, and
+one frame per viewer carries the presence then current. A contact whose presence ends up
+as it was last sent makes no frames. Every user sees every user's presence (a company
+directory); the forwarding target is filtered per viewer (``app/rights.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from cloudcti.app.bus import BusMessage, EventBus, LineEvents, UserFrame
+from cloudcti.app.clock import Clock
+from cloudcti.app.lines import LinesService, LineView
+from cloudcti.app.pipeline import EventPipeline
+from cloudcti.domain.events import PresenceUpdated
+from cloudcti.domain.presence import (
+    Presence,
+    PresenceState,
+    Rights,
+    combine,
+    presence_for_viewer,
+)
+from cloudcti.store import Store, Transaction
+
+__all__ = ["COALESCE_S", "MAX_DELAY_S", "PresenceService", "presence_json"]
+
+COALESCE_S = 0.1
+MAX_DELAY_S = 1.0
+_AVAILABLE = Presence(PresenceState.AVAILABLE)
+_MONITORED = frozenset({"in_service", "needs_user_auth"})
+_log = logging.getLogger(__name__)
+
+
+def presence_json(presence: Presence) -> dict[str, Any]:
+    """CONTRACT.md ``Presence``."""
+    kind = presence.forwarding.kind
+    return {
+        "state": presence.state.value,
+        "forwarding": {
+            "kind": kind.value if kind is not None else None,
+            "target": presence.forwarding.target,
+        },
+    }
+
+
+async def load_rights(tx: Transaction) -> Rights:
+    """The stored teams and grants as the domain's ``Rights``."""
+    teams = {t.id: frozenset(t.members) for t in await tx.rights.teams()}
+    return Rights(teams=teams, grants=await tx.rights.grants())
+
+
+class PresenceService:
+    """Users' presence, per viewer, and the coalesced ``presence_updated`` fan-out."""
+
+    def __init__(
+        self,
+        store: Store,
+        lines: LinesService,
+        pipeline: EventPipeline,
+        bus: EventBus,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._lines = lines
+        self._pipeline = pipeline
+        self._bus = bus
+        self._clock = clock
+        self._due: dict[str, tuple[float, float]] = {}  # subject → (first change, last change)
+        self._sent: dict[str, Presence] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self.frames_sent = 0
+
+    def of_lines(self, lines: Iterable[LineView]) -> Presence:
+        """A user's presence (unfiltered) over ``lines``: ``offline`` unless monitored."""
+        presences = []
+        for line in lines:
+            if line.state not in _MONITORED:
+                continue
+            state = self._pipeline.states.get(line.id)
+            presences.append(state.presence if state is not None else _AVAILABLE)
+        return combine(presences)
+
+    async def of_user(self, user_id: str) -> Presence:
+        """The user's presence (unfiltered)."""
+        return self.of_lines(await self._lines.list(user_id=user_id))
+
+    # --- fan-out ---------------------------------------------------------------------------
+
+    def on_message(self, message: BusMessage) -> None:
+        """Bus subscriber: schedule the line's user when the line's presence changed."""
+        if not isinstance(message, LineEvents) or message.user_id is None:
+            return
+        if any(isinstance(e, PresenceUpdated) for e in message.events):
+            self.changed(message.user_id)
+
+    def changed(self, subject_id: str) -> None:
+        """The subject's presence may have changed: send it soon (coalesced)."""
+        now = asyncio.get_running_loop().time()
+        first, _ = self._due.get(subject_id, (now, now))
+        self._due[subject_id] = (first, now)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="presence")
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop the fan-out (pending changes are dropped)."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._due:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            now = loop.time()
+            ready = [
+                s
+                for s, (first, last) in self._due.items()
+                if now >= min(last + COALESCE_S, first + MAX_DELAY_S)
+            ]
+            if not ready:
+                wait = min(min(b + COALESCE_S, a + MAX_DELAY_S) for a, b in self._due.values())
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), max(wait - now, 0.001))
+                continue
+            for subject in ready:
+                self._due.pop(subject, None)
+            try:
+                await self._send(ready)
+            except Exception:  # one failed fan-out must not end the task; clients resync
+                _log.exception("presence fan-out failed")
+
+    async def _send(self, subjects: list[str]) -> None:
+        async with self._store.transaction() as tx:
+            viewers = [u.id for u in await tx.users.all()]
+            rights = await load_rights(tx)
+        for subject in subjects:
+            presence = await self.of_user(subject)
+            if self._sent.get(subject) == presence:
+                continue
+            self._sent[subject] = presence
+            for viewer in viewers:
+                seen = presence_for_viewer(presence, viewer, subject, rights)
+                data = {"user_id": subject, "presence": presence_json(seen)}
+                self._bus.publish(UserFrame(viewer, "presence_updated", data))
+                self.frames_sent += 1
