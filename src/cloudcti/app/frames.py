@@ -27,6 +27,8 @@ from cloudcti.store import FrameRecord, Store
 __all__ = ["MAX_PENDING_FRAMES", "Connection", "Frame", "FrameHub", "FrameLog", "frame_data"]
 
 PRUNE_EVERY = 200
+MAX_WRITE_BATCH = 200
+"""Bus messages whose frames are stored in one transaction (those queued meanwhile)."""
 _log = logging.getLogger(__name__)
 
 
@@ -121,7 +123,8 @@ class FrameLog:
         self._latest: dict[str, int] = {}
         self._inbox: asyncio.Queue[BusMessage] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._batches = 0
+        self.writes = 0
+        """Transactions written so far (for tests and benchmarks)."""
 
     def on_message(self, message: BusMessage) -> None:
         """The bus subscriber: queue the message for the background task."""
@@ -161,34 +164,44 @@ class FrameLog:
 
     async def _run(self) -> None:
         while True:
-            message = await self._inbox.get()
+            messages = [await self._inbox.get()]
+            while len(messages) < MAX_WRITE_BATCH and not self._inbox.empty():
+                messages.append(self._inbox.get_nowait())
             try:
-                await self._write(message)
+                await self._write(messages)
             except Exception:  # one failed write must not end the stream; clients resync
-                _log.exception("writing frames for a user failed")
+                _log.exception("writing frames failed")
             finally:
-                self._inbox.task_done()
+                for _ in messages:
+                    self._inbox.task_done()
 
-    async def _write(self, message: BusMessage) -> None:
-        user_id = message.user_id
-        if user_id is None:
-            return
-        seq = await self.latest_seq(user_id)
-        frames: list[Frame] = []
-        for type, data in _frames_of(message, user_id):
-            seq += 1
-            frames.append(Frame(seq, type, data))
-        if not frames:
+    async def _write(self, messages: list[BusMessage]) -> None:
+        """Number the messages' frames per user, store them in one transaction, then hand
+        them to the connections (so a frame is only seen once it can be resumed from)."""
+        numbered: dict[str, list[Frame]] = {}
+        for message in messages:
+            user_id = message.user_id
+            if user_id is None:
+                continue
+            frames = numbered.setdefault(user_id, [])
+            seq = frames[-1].seq if frames else await self.latest_seq(user_id)
+            for type, data in _frames_of(message, user_id):
+                seq += 1
+                frames.append(Frame(seq, type, data))
+        numbered = {user_id: frames for user_id, frames in numbered.items() if frames}
+        if not numbered:
             return
         now = self._clock()
-        records = [FrameRecord(f.seq, f.type, json.dumps(f.data), now) for f in frames]
         async with self._store.transaction() as tx:
-            await tx.frames.append(user_id, records)
-            self._batches += 1
-            if self._batches % PRUNE_EVERY == 0:
+            for user_id, frames in numbered.items():
+                records = [FrameRecord(f.seq, f.type, json.dumps(f.data), now) for f in frames]
+                await tx.frames.append(user_id, records)
+            self.writes += 1
+            if self.writes % PRUNE_EVERY == 0:
                 await tx.frames.prune(now)
-        self._latest[user_id] = seq
-        self.hub.deliver(user_id, frames)
+        for user_id, frames in numbered.items():
+            self._latest[user_id] = frames[-1].seq
+            self.hub.deliver(user_id, frames)
 
 
 def _frames_of(message: BusMessage, user_id: str) -> list[tuple[str, dict[str, Any]]]:
