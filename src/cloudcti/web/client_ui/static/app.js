@@ -44,6 +44,7 @@ async function boot() {
   }
   setLanguage(state.me.language);
   renderShell();
+  performance.mark('cloudcti-shell'); // page usable (bench/client_popup.py reads the marks)
   checkCredentials();
   live = new Live({ onFrame: applyFrame, onReload: reloadAll, onStatus });
   live.start();
@@ -76,6 +77,7 @@ function onStatus(status) {
   state.connection = status;
   root.dataset.connection = status;
   changed('connection');
+  if (status === 'live' && !performance.getEntriesByName('cloudcti-live').length) performance.mark('cloudcti-live');
   // a session that ended (logout elsewhere, expiry) leads back to the login, not a banner
   if (status === 'reconnecting') api('GET', 'users/me').catch(() => {});
 }
