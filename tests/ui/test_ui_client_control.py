@@ -76,6 +76,8 @@ def test_the_dial_box_shows_what_it_dials_and_places_the_call(anna: Page, site: 
     expect(anna.locator("#dial-preview")).to_have_text("Wählt: 0301234567 (national)")
     box.fill("+49 30 1234567")
     expect(anna.locator("#dial-preview")).to_have_text("Wählt: +49301234567 (international)")
+    box.fill("+49 (0)30 123 45-67")
+    expect(anna.locator("#dial-preview")).to_have_text("Wählt: +49301234567 (international)")
     box.fill("7770")
     expect(anna.locator("#dial-preview")).to_have_text("Wählt: 7770 (intern)")
     anna.get_by_role("button", name="Wählen").click()
