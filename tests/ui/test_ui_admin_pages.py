@@ -170,3 +170,49 @@ def test_the_login_page_speaks_the_browser_s_language(site: Site, browser: Brows
     with httpx.Client(base_url=site.url) as client:
         german = client.get("/admin/login", headers={"Accept-Language": "fr, de;q=0.5"})
     assert "<h1>Anmelden</h1>" in german.text
+
+
+def test_invalid_fields_are_shown_at_the_fields(
+    site: Site, admin: dict[str, str], page: Page
+) -> None:
+    log_in(page, site.url, "admin", ADMIN_PASSWORD)
+    page.goto(f"{site.url}/admin/gateways/new")
+    page.get_by_label("Name", exact=True).fill("Zweites Gateway")
+    page.get_by_label("Xsi-URLs").fill("ftp://pbx.example")
+    page.get_by_label("Benutzername (Monitoring-Benutzer)").fill("x@example.de")
+    page.get_by_label("Passwort (Monitoring-Benutzer)").fill("Getippt-Passw0rd")
+    page.get_by_role("button", name="Speichern").click()
+    urls = page.get_by_label("Xsi-URLs")
+    expect(urls).to_have_value("ftp://pbx.example")  # what was typed stays …
+    expect(page.get_by_label("Passwort (Monitoring-Benutzer)")).to_have_value(
+        ""
+    )  # … but no password
+    expect(page.locator(".field.invalid")).to_have_count(1)
+    expect(page.locator(".field.invalid")).to_contain_text("must be an http:// or https:// URL")
+    expect(urls).to_have_attribute("aria-invalid", "true")
+    assert "Getippt-Passw0rd" not in page.content()
+    names = [g["name"] for g in site.api.get("/api/v1/admin/gateways", headers=admin).json()]
+    assert "Zweites Gateway" not in names
+
+
+def test_a_rejected_monitoring_password_warns_on_the_gateway_list(
+    site: Site, admin: dict[str, str], page: Page
+) -> None:
+    """Last in the module: the demo gateway is broken and then repaired."""
+    gateway = _ids(site, admin, "gateways")[0]
+    url = f"/api/v1/admin/gateways/{gateway}"
+    assert site.company is not None
+    site.api.patch(url, json={"monitoring": {"password": "Geaendert-1"}}, headers=admin)
+    try:
+        log_in(page, site.url, "admin", ADMIN_PASSWORD)
+        row = page.locator("tbody tr").first
+        for _ in range(50):
+            if "Anmeldung abgelehnt" in row.inner_text():
+                break
+            page.wait_for_timeout(200)
+            page.reload()
+        expect(row).to_contain_text("Anmeldung abgelehnt")
+        expect(row.locator(".warning")).to_contain_text("funktioniert keine Leitung mehr")
+    finally:
+        password = site.company.monitoring_password
+        site.api.patch(url, json={"monitoring": {"password": password}}, headers=admin)

@@ -57,6 +57,10 @@ def test_an_admin_follows_the_seed_chapter(fresh: Fresh, page: Page, artifacts_d
     expect(top).to_be_visible()
     expect(top).to_contain_text("Authentifizierung")
     expect(page.locator("#check-result")).to_contain_text("fehlgeschlagen")
+    failed = page.locator("#check-list li.failed details").first
+    expect(failed.locator("summary")).to_have_text("✗ Authentifizierung")
+    expect(failed.locator("p")).to_contain_text("401")  # the expanded detail: the PBX's reason
+    expect(page.locator("#check-list li.ok")).to_have_count(4)  # url, dns, tcp_tls, proxy
     shot(page, artifacts_dir, "gateway-check-failed")
 
     page.get_by_label("Passwort (Monitoring-Benutzer)").fill(scenarios.MONITOR_PASSWORD)
