@@ -89,3 +89,12 @@ def test_every_template_and_asset_is_declared_as_package_data() -> None:
     for path in files:
         relative = path.relative_to(root).as_posix()
         assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+
+
+def test_the_services_field_messages_are_translated() -> None:
+    from cloudcti.web.admin_ui.base import field_error_text
+
+    de_t, en_t = i18n.translator("de"), i18n.translator("en")
+    assert field_error_text(de_t, "must not be empty") == "Darf nicht leer sein."
+    assert field_error_text(en_t, "must not be empty") == "Must not be empty."
+    assert field_error_text(de_t, "no user 42") == "no user 42"  # unknown: as worded

@@ -188,7 +188,9 @@ def test_invalid_fields_are_shown_at_the_fields(
         ""
     )  # … but no password
     expect(page.locator(".field.invalid")).to_have_count(1)
-    expect(page.locator(".field.invalid")).to_contain_text("must be an http:// or https:// URL")
+    expect(page.locator(".field.invalid")).to_contain_text(
+        "Muss eine http://- oder https://-Adresse mit Hostnamen sein."
+    )
     expect(urls).to_have_attribute("aria-invalid", "true")
     assert "Getippt-Passw0rd" not in page.content()
     names = [g["name"] for g in site.api.get("/api/v1/admin/gateways", headers=admin).json()]

@@ -33,6 +33,7 @@ __all__ = [
     "NotAdminError",
     "admin_session",
     "errors_by_field",
+    "field_error_text",
     "read_form",
     "redirect",
     "render",
@@ -181,10 +182,17 @@ def render(
         prefix=PREFIX,
         path=request.url.path,
         flash=flash,
-        errors=context.pop("errors", {}),
+        errors={k: field_error_text(t, v) for k, v in context.pop("errors", {}).items()},
         **context,
     )
     return HTMLResponse(html, status_code=status)
+
+
+def field_error_text(t: Translate, message: str) -> str:
+    """A service's field message in the page's language when the catalog has it
+    (``field_error.<English message>``), else as the service worded it."""
+    key = "field_error." + message
+    return t(key) if key in CATALOGS[DEFAULT_LANGUAGE] else message
 
 
 def _flash(request: Request, t: Translate) -> str | None:
