@@ -197,6 +197,43 @@ def test_invalid_fields_are_shown_at_the_fields(
     assert "Zweites Gateway" not in names
 
 
+def test_the_pbx_log_filters_pauses_and_downloads(
+    site: Site, admin: dict[str, str], page: Page, tmp_path: Path
+) -> None:
+    gateway = _ids(site, admin, "gateways")[0]
+    log_in(page, site.url, "admin", ADMIN_PASSWORD)
+    page.goto(f"{site.url}/admin/gateways/{gateway}/log")
+    rows = page.locator("#log-rows tr")
+    expect(rows.first).to_be_visible()
+    page.get_by_label("Richtung").select_option("state")
+    expect(rows.first).to_contain_text("gateway connected")
+    for text in rows.all_inner_texts():
+        assert "●" in text, text  # only state entries
+
+    page.get_by_role("button", name="Anhalten").click()
+    expect(page.get_by_role("button", name="Fortsetzen")).to_be_visible()
+    expect(page.locator("#log-status")).to_have_text("angehalten")
+    page.get_by_label("Richtung").select_option("in")  # a new filter: the rows start over …
+    site.sim_call("+4930224455", "7702")
+    page.wait_for_timeout(1_500)
+    expect(rows).to_have_count(0)  # … but nothing is fetched while paused
+    page.get_by_role("button", name="Fortsetzen").click()
+    expect(page.locator("#log-rows")).to_contain_text("CallReceivedEvent", timeout=3_000)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Als Datei herunterladen").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("pbx-log-")
+    target = tmp_path / "log.txt"
+    download.save_as(target)
+    text = target.read_text()
+    assert "CallReceivedEvent" in text
+    assert "\tin\t" in text
+    assert "\tout\t" not in text  # the page's direction filter applies to the file
+    assert site.company is not None
+    assert site.company.monitoring_password not in text
+
+
 def test_a_rejected_monitoring_password_warns_on_the_gateway_list(
     site: Site, admin: dict[str, str], page: Page
 ) -> None:
