@@ -26,6 +26,7 @@ MESSAGES: dict[str, str] = {
     "login.username": "Benutzername",
     "login.password": "Passwort",
     "login.submit": "Anmelden",
+    "login.expired": "Das Anmeldeformular war abgelaufen. Bitte erneut anmelden.",
     "login.failed": "Benutzername oder Passwort ist falsch.",
     "login.too_many": "Zu viele Fehlversuche. Bitte später erneut versuchen.",
     "login.not_admin": "Die Administration ist nur mit der Rolle Administrator zugänglich.",

@@ -26,6 +26,7 @@ MESSAGES: dict[str, str] = {
     "login.username": "User name",
     "login.password": "Password",
     "login.submit": "Log in",
+    "login.expired": "The login form had expired. Please log in again.",
     "login.failed": "Wrong user name or password.",
     "login.too_many": "Too many failed attempts. Please try again later.",
     "login.not_admin": "The administration needs the administrator role.",
