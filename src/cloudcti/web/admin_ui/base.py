@@ -13,7 +13,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from cloudcti.app import CloudCti
 from cloudcti.app.auth import Principal
 from cloudcti.app.errors import FieldError, NotAuthenticatedError
 from cloudcti.web.admin_ui.i18n import (
@@ -24,14 +23,17 @@ from cloudcti.web.admin_ui.i18n import (
     translator,
 )
 from cloudcti.web.security import COOKIE_NAME, csrf_ok, csrf_token
+from cloudcti.web.security import cti as cti_of
 
 __all__ = [
     "PREFIX",
     "AdminSession",
+    "CsrfRejectedError",
     "Form",
     "LoginRequiredError",
     "NotAdminError",
     "admin_session",
+    "cti_of",
     "errors_by_field",
     "field_error_text",
     "read_form",
@@ -116,12 +118,6 @@ class Form:
             return int(text)
         except ValueError:
             return text
-
-
-def cti_of(request: Request) -> CloudCti:
-    """The installation the app serves."""
-    found: CloudCti = request.app.state.cti
-    return found
 
 
 async def admin_session(request: Request) -> AdminSession:
