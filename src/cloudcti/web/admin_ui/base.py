@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -140,7 +140,7 @@ async def read_form(request: Request, session: AdminSession | None) -> Form:
     """The urlencoded body; with a session its ``csrf`` field must be the session's token."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise CsrfRejectedError
+        raise HTTPException(413, f"a form is at most {MAX_FORM_BYTES // 1024} KiB")
     values: dict[str, list[str]] = {}
     for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
         values.setdefault(name, []).append(value)
