@@ -1,18 +1,15 @@
 """Feeding service settings read from the PBX (Xsi-Actions ``GET services/…``) into the
 pipeline's line state, as if an event had carried them.
 
-This is a hook into ``EventPipeline`` from outside: it takes the gateway's pipeline lock, so
-it never interleaves with an event being applied. (It belongs in ``EventPipeline`` as a
-public method; it lives here because another module owns the pipeline.)"""
+``EventPipeline.apply_services`` does the applying, never interleaved with a batch of events;
+this module keeps one change per read."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from cloudcti.app.bus import LineEvents
 from cloudcti.app.pipeline import EventPipeline
-from cloudcti.domain.events import DomainEvent
 from cloudcti.domain.forwarding import ServiceInfo
 from cloudcti.domain.lines import LineState
 
@@ -39,19 +36,9 @@ async def feed_services(
     """Apply ``infos`` to the line of ``pbx_user_id`` (``None`` if the gateway monitors no
     such enabled line). The resulting events keep only the last ``ForwardingUpdated`` and
     ``PresenceUpdated``: one read is one change."""
-    lock = pipeline._locks.setdefault(gateway_id, asyncio.Lock())
-    async with lock:
-        async with pipeline._store.transaction() as tx:
-            info = await pipeline.book.find(tx, gateway_id, pbx_user_id)
-            if info is None:
-                return None
-            line = await tx.lines.get(info.line_id)
-        state = pipeline._state_of(info)
-        events: list[DomainEvent] = []
-        for service in infos:
-            state, found = state.with_service(service, now)
-            events.extend(found)
-        pipeline._states[info.line_id] = state
-    last = {type(e): e for e in events}
-    user_id = line.user_id if line is not None else None
-    return FedLine(state, LineEvents(info.line_id, user_id, tuple(last.values())))
+    applied = await pipeline.apply_services(gateway_id, pbx_user_id, infos, now)
+    if applied is None:
+        return None
+    state, message = applied
+    last = {type(e): e for e in message.events}
+    return FedLine(state, LineEvents(message.line_id, message.user_id, tuple(last.values())))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from cloudcti import __version__
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
-from cloudcti.web import admin_ui
+from cloudcti.web import admin_ui, client_ui
 from cloudcti.web.api import (
     auth,
     calls,
@@ -84,5 +84,6 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
     api.include_router(admin)
     app.include_router(api)
     admin_ui.mount(app)
+    client_ui.install(app)
     app.add_middleware(SecurityHeaders, exempt=(f"{API_PREFIX}/docs",))
     return app
