@@ -50,6 +50,9 @@ def test_an_admin_follows_the_seed_chapter(fresh: Fresh, page: Page, artifacts_d
     page.get_by_label("Name", exact=True).fill("Musterfirma Cloud PBX")
     expect(page.get_by_label("Wahlparameter")).to_have_value(re.compile(".+"))
     page.get_by_label("Xsi-URLs").fill(fresh.sim.urls[0])
+    expect(page.get_by_label("Proxy-URL")).to_be_hidden()
+    page.get_by_role("link", name="Proxy-Einstellungen").click()  # R2: the proxy settings
+    expect(page.get_by_label("Proxy-URL")).to_be_focused()
     page.get_by_label("Benutzername (Monitoring-Benutzer)").fill(MONITOR)
     page.get_by_label("Passwort (Monitoring-Benutzer)").fill("Falsches-Passwort-1")
     page.get_by_role("button", name="Verbindung prüfen").click()
