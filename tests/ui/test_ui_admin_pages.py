@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.e2e.e2e_rig import Site, demo_site
 from tests.ui.admin_rig import entered_off_loop, log_in
@@ -195,6 +195,31 @@ def test_invalid_fields_are_shown_at_the_fields(
     assert "Getippt-Passw0rd" not in page.content()
     names = [g["name"] for g in site.api.get("/api/v1/admin/gateways", headers=admin).json()]
     assert "Zweites Gateway" not in names
+
+
+def test_deleting_asks_first(site: Site, admin: dict[str, str], page: Page) -> None:
+    created = site.api.post("/api/v1/admin/locations", json={"name": "Filiale"}, headers=admin)
+    location = created.json()["id"]
+    log_in(page, site.url, "admin", ADMIN_PASSWORD)
+    page.goto(f"{site.url}/admin/locations/{location}")
+    questions: list[str] = []
+
+    def answer(dialog: Dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_role("button", name="Löschen").click()
+    expect(page.get_by_role("heading", name="Filiale")).to_be_visible()
+    assert site.api.get(f"/api/v1/admin/locations/{location}", headers=admin).status_code == 200
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    page.get_by_role("button", name="Löschen").click()
+    expect(page.locator(".flash")).to_have_text("Gelöscht.")
+    assert site.api.get(f"/api/v1/admin/locations/{location}", headers=admin).status_code == 404
+    assert questions == ["Wirklich löschen? Das lässt sich nicht rückgängig machen."] * 2
 
 
 def test_the_pbx_log_filters_pauses_and_downloads(

@@ -12,6 +12,7 @@ MESSAGES: dict[str, str] = {
     "nav.logout": "Abmelden",
     "save": "Speichern",
     "delete": "Löschen",
+    "delete.confirm": "Wirklich löschen? Das lässt sich nicht rückgängig machen.",
     "yes": "ja",
     "no": "nein",
     "password.unchanged": "unverändert",

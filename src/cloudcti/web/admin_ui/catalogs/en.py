@@ -12,6 +12,7 @@ MESSAGES: dict[str, str] = {
     "nav.logout": "Log out",
     "save": "Save",
     "delete": "Delete",
+    "delete.confirm": "Really delete? This cannot be undone.",
     "yes": "yes",
     "no": "no",
     "password.unchanged": "unchanged",
