@@ -81,6 +81,7 @@ def test_a_contact_dragged_onto_the_call_takes_it_over(context: BrowserContext, 
     expect(card).to_have_attribute("data-state", "active")
     anna.locator("#tab-contacts").click()
     contact = anna.locator("li.contact:has(.name:text-is('Clara Weber'))")
+    expect(contact.locator(".transfer-here")).to_be_visible()  # rendered with the active call
     contact.drag_to(card)
 
     def clara_party_state() -> str | None:

@@ -100,8 +100,7 @@ function applyFrame({ type, data }) {
       state.forwardingError = null;
       return changed('forwarding');
     case 'presence_updated':
-      updatePresence(data);
-      return changed('contacts');
+      return updatePresence(data) ? changed('contacts') : undefined;
     case 'journal_entry_created':
       addJournalEntry(data);
       return changed('journal');

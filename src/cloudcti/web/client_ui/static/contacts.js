@@ -20,10 +20,12 @@ export async function loadContacts() {
   }
 }
 
-/** Apply a presence_updated frame. */
+/** Apply a presence_updated frame; true if a listed colleague changed (oneself is not listed). */
 export function updatePresence({ user_id: userId, presence }) {
   const contact = state.contacts.find((c) => c.user_id === userId);
-  if (contact) contact.presence = presence;
+  if (!contact) return false;
+  contact.presence = presence;
+  return userId !== state.me?.id;
 }
 
 // The first number is the line's: shown as its extension, dialled as the full number.
