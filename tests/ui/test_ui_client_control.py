@@ -80,9 +80,11 @@ def test_the_dial_box_shows_what_it_dials_and_places_the_call(anna: Page, site: 
     expect(anna.locator("#dial-preview")).to_have_text("Wählt: +49301234567 (international)")
     box.fill("7770")
     expect(anna.locator("#dial-preview")).to_have_text("Wählt: 7770 (intern)")
-    anna.get_by_role("button", name="Wählen").click()
+    anna.get_by_role("button", name="Wählen").dblclick()
     card = anna.locator("#calls li.call", has_text="Ben Müller")
     expect(card).to_be_visible()
+    anna.wait_for_timeout(500)
+    expect(card).to_have_count(1)  # a double click dials once
     expect(card.locator(".direction")).to_have_text("ausgehend")
     expect(box).to_have_value("")
     _sim_call_with(site, BEN, "alerting")  # Ben's phone rings: the PBX placed the call

@@ -18,10 +18,10 @@ export function preview(input) {
   return { number: text, kind: text.length <= 6 ? 'internal' : 'national' };
 }
 
-/** Dial destination (any format); errors are shown. */
-export async function dial(destination) {
+/** Dial destination (any format); errors are shown. The same key twice dials once. */
+export async function dial(destination, key = uuid()) {
   try {
-    return await api('POST', 'users/me/calls', { destination }, { 'Idempotency-Key': uuid() });
+    return await api('POST', 'users/me/calls', { destination }, { 'Idempotency-Key': key });
   } catch (error) {
     showError(error);
     return null;
@@ -36,7 +36,11 @@ export function dialBox(prefill) {
     const p = preview(input.value);
     shown.textContent = !input.value.trim() ? '' : p ? `${t('dial.preview', { number: p.number })} (${t(`dial.kind.${p.kind}`)})` : t('dial.invalid');
   };
-  input.addEventListener('input', update);
+  let key = uuid(); // one key per number typed: a double click dials once
+  input.addEventListener('input', () => {
+    key = uuid();
+    update();
+  });
   update();
   const form = h(
     'form',
@@ -46,8 +50,9 @@ export function dialBox(prefill) {
         event.preventDefault();
         const p = preview(input.value);
         if (!p) return;
-        if (await dial(input.value.trim().replace(/^tel:/i, ''))) {
+        if (await dial(input.value.trim().replace(/^tel:/i, ''), key)) {
           input.value = '';
+          key = uuid();
           update();
         }
       },
