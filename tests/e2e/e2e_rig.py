@@ -8,14 +8,15 @@ connected, logs every person in and yields a ``Site``."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gc
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from websockets.sync.client import connect
@@ -37,6 +38,20 @@ CLARA = f"clara.weber@{DOMAIN}"
 DAVID = f"david.fischer@{DOMAIN}"
 EVA = f"eva.wagner@{DOMAIN}"
 PEOPLE = ("anna.schmidt", "ben.mueller", "clara.weber", "david.fischer", "eva.wagner")
+
+
+T = TypeVar("T")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, in a worker thread when this thread already runs a loop (as it
+    does while Playwright's sync API is started)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def demo_company(sim: SimServer, *, without_pbx_login: tuple[str, ...] = ()) -> DemoCompany:
@@ -111,7 +126,7 @@ def demo_site(
             await cti.close()
 
     try:
-        asyncio.run(setup())
+        run_async(setup())
         with (
             serve(settings) as running,
             httpx.Client(base_url=running.url, timeout=15) as api,

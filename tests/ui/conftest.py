@@ -3,7 +3,12 @@
 
 Playwright cannot download its own browser here, so ``executable_path`` points at Debian's;
 the flags keep Chromium off the (closed) network. Screenshots go to ``CLOUDCTI_ARTIFACTS``
-(default ``test-artifacts/``), which is git-ignored."""
+(default ``test-artifacts/``), which is git-ignored.
+
+Playwright's sync API keeps an asyncio loop running in the main thread while it is started, so
+``asyncio.run`` (and pytest-asyncio tests) cannot run there meanwhile: the driver is
+module-scoped so it is gone before the next module, and rigs run their async setup in a worker
+thread (``tests.e2e.e2e_rig.run_async``)."""
 
 from __future__ import annotations
 
@@ -36,18 +41,18 @@ def artifacts_dir() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """One Playwright driver for the session."""
+    """One Playwright driver per test module (see the module docstring why not per session)."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/ensure-debian-packages.sh")
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """Headless Debian Chromium, shared by the session's tests."""
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Headless Debian Chromium, shared by the module's tests."""
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
     )

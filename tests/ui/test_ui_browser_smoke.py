@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.e2e_rig import run_async
+
 
 class _Hello(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
@@ -41,3 +43,10 @@ def test_chromium_clicks_a_button_on_localhost(page: Page, hello_url: str) -> No
     page.goto(hello_url)
     page.get_by_role("button").click()
     expect(page.get_by_role("button")).to_have_text("ok")
+
+
+def test_async_setup_still_runs_while_the_browser_is_up(page: Page) -> None:
+    async def answer() -> int:
+        return 42
+
+    assert run_async(answer()) == 42

@@ -100,7 +100,7 @@ def test_wrong_then_right_then_deleted(rig: Rig) -> None:
     problem = wrong.json()
     assert "Invalid user id or password" in problem["detail"]
     assert [e["field"] for e in problem["errors"]] == ["password"]
-    assert rig.credentials() == {"state": "missing", "failed_attempts": 0}
+    assert rig.credentials() == {"state": "missing", "failed_attempts": 1}  # counted (R16)
     sent = rig.requests_as_anna(before)
     assert len(sent) == 1, sent
     assert sent[0]["method"] == "GET"
@@ -115,11 +115,11 @@ def test_wrong_then_right_then_deleted(rig: Rig) -> None:
 
     again = rig.call("PUT", PATH, rig.anna, json={"username": ANNA, "password": WRONG_PASSWORD})
     assert again.status_code == 422, again.text
-    assert rig.credentials() == {"state": "valid", "failed_attempts": 0}  # nothing stored
+    assert rig.credentials() == {"state": "valid", "failed_attempts": 1}  # nothing stored
 
     gone = rig.call("DELETE", PATH, rig.anna)
     assert gone.status_code == 204, gone.text
-    assert rig.credentials() == {"state": "missing", "failed_attempts": 0}
+    assert rig.credentials() == {"state": "missing", "failed_attempts": 1}  # the count stays
 
     users = rig.call("GET", "/api/v1/admin/users", rig.admin)
     assert users.status_code == 200, users.text
@@ -134,6 +134,11 @@ def test_wrong_then_right_then_deleted(rig: Rig) -> None:
 
 def test_a_rejected_password_is_sent_at_most_three_times(rig: Rig) -> None:
     other = "Anna-Auch-Falsch-9k"
+    users = rig.call("GET", "/api/v1/admin/users", rig.admin).json()
+    anna_id = next(u["id"] for u in users if u["username"] == "anna.schmidt")
+    cleared = rig.call("DELETE", f"/api/v1/admin/users/{anna_id}/pbx-credentials", rig.admin)
+    assert cleared.status_code == 204, cleared.text  # the admin clears the count too
+    assert rig.credentials() == {"state": "missing", "failed_attempts": 0}
     before = rig.last_seq()
     for _ in range(4):
         response = rig.call("PUT", PATH, rig.anna, json={"username": ANNA, "password": other})

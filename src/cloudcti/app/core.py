@@ -9,19 +9,24 @@ from pathlib import Path
 from sqlalchemy import text
 
 from cloudcti.app.auth import AuthService
+from cloudcti.app.call_services import CallServices
 from cloudcti.app.clock import Clock, system_clock
 from cloudcti.app.contacts import ContactsService
 from cloudcti.app.dialing import DialingParametersService
 from cloudcti.app.errors import AppError
 from cloudcti.app.forwarding import ForwardingService
 from cloudcti.app.gateways import GatewaysService
+from cloudcti.app.line_watch import LineWatch
 from cloudcti.app.lines import LinesService
 from cloudcti.app.live import LiveService
 from cloudcti.app.locations import LocationsService
 from cloudcti.app.pbx_adapter import PbxAdapter
+from cloudcti.app.pbx_attempts import PbxAttempts
 from cloudcti.app.pbx_credentials import NoPbxLogin, PbxCredentialsService
+from cloudcti.app.pbx_login_checks import PbxLoginChecks
 from cloudcti.app.ports import PbxActions, PbxLogin, PbxPort, Status
 from cloudcti.app.presence import PresenceService
+from cloudcti.app.retention import RetentionJob
 from cloudcti.app.rights import RightsService
 from cloudcti.app.runtimes import Runtimes
 from cloudcti.app.service_reads import ServiceReads
@@ -94,14 +99,21 @@ class CloudCti:
             failure_window_s=settings.login_failure_window_s,
         )
         self.dialing_parameters = DialingParametersService(store)
-        self.lines = LinesService(store, self.runtimes)
-        self.gateways = GatewaysService(store, self.runtimes, self.lines)
-        self.users = UsersService(store)
         login: PbxLogin = pbx if isinstance(pbx, PbxLogin) else NoPbxLogin()
-        self.pbx_credentials = PbxCredentialsService(store, login)
+        self.pbx_attempts = PbxAttempts(store, self.live.bus)
+        self.pbx_login_checks = checks = PbxLoginChecks(store, login, self.pbx_attempts)
+        self.runtimes.on_start = checks.gateway_started
+        self.lines = LinesService(store, self.runtimes, checks.line_started)
+        self.line_watch = LineWatch(store, self.lines, self.live.bus)
+        self.pbx_attempts.on_change = self.line_watch.poke
+        self.gateways = GatewaysService(store, self.runtimes, self.lines)
+        self.users = UsersService(store, checks.line_started)
+        self.pbx_credentials = PbxCredentialsService(store, login, self.pbx_attempts)
         actions: PbxActions = pbx if isinstance(pbx, PbxActions) else NoPbxActions()
-        self.user_pbx = UserPbx(store, actions, self.live.bus)
+        self.user_pbx = UserPbx(store, actions, self.live.bus, self.pbx_attempts, checks.settled)
+        self.calls = CallServices.wire(store, self.user_pbx, self.live, clock)
         self.locations = LocationsService(store)
+        self.retention = RetentionJob(store, clock)
         self.rights = RightsService(store)
         bus, pipeline = self.live.bus, self.live.pipeline
         self.forwarding = ForwardingService(store, self.user_pbx, pipeline, bus, clock)
@@ -136,12 +148,17 @@ class CloudCti:
             raise StartupError(str(error)) from None
         cti = cls(store, settings, pbx or PbxAdapter(settings.data_dir), clock)
         cti.live.start()
+        cti.line_watch.start()
+        cti.retention.start()
         if start_runtimes:
             await cti.runtimes.start()
         return cti
 
     async def close(self) -> None:
         """Stop the runtimes and close the database."""
+        await self.pbx_login_checks.stop()
+        await self.line_watch.stop()
+        await self.retention.stop()
         await self.runtimes.stop()
         await self.service_reads.stop()
         await self.presence.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from cloudcti.app._store import new_id, store_errors
@@ -10,6 +10,7 @@ from cloudcti.app.dialing import to_domain
 from cloudcti.app.errors import FieldError, InvalidInputError, NotFoundError
 from cloudcti.app.ports import GatewayState, Status
 from cloudcti.app.runtimes import Runtimes
+from cloudcti.app.users import forget_pbx_login_without_lines
 from cloudcti.domain.numbers import (
     Context,
     DialingParameters,
@@ -163,9 +164,29 @@ def _record(id: str, spec: LineSpec) -> LineRecord:
 class LinesService:
     """Lines of the gateways; every change is passed on to the gateway's runtime."""
 
-    def __init__(self, store: Store, runtimes: Runtimes) -> None:
+    def __init__(
+        self,
+        store: Store,
+        runtimes: Runtimes,
+        on_line_started: Callable[[str], None] | None = None,
+    ) -> None:
         self._store = store
         self._runtimes = runtimes
+        self._on_line_started = on_line_started
+        """Told the user id when a line starts for its user (R16's implicit check)."""
+
+    def _started(self, old: LineRecord | None, new: LineRecord) -> None:
+        """Tell ``on_line_started`` if ``new`` (was ``old``) starts for its user: created,
+        enabled, assigned or pointed at another PBX user or gateway."""
+        if new.user_id is None or new.disabled or self._on_line_started is None:
+            return
+        if old is None or (old.disabled, old.user_id, old.gateway_id, old.pbx_user_id) != (
+            False,
+            new.user_id,
+            new.gateway_id,
+            new.pbx_user_id,
+        ):
+            self._on_line_started(new.user_id)
 
     async def views(self, tx: Transaction, records: list[LineRecord]) -> list[LineView]:
         """Views of ``records`` with their live state."""
@@ -226,6 +247,7 @@ class LinesService:
             with store_errors(f"the gateway has a line for {record.pbx_user_id!r} already"):
                 await tx.lines.add(record)
         await self._runtimes.sync(record.gateway_id)
+        self._started(None, record)
         return await self.get(record.id)
 
     async def replace(self, id: str, spec: LineSpec) -> LineView:
@@ -235,8 +257,10 @@ class LinesService:
             record = _record(id, await _check(tx, spec))
             with store_errors(f"the gateway has a line for {record.pbx_user_id!r} already"):
                 await tx.lines.update(record)
+            await forget_pbx_login_without_lines(tx, [old.user_id])
         for gateway_id in {old.gateway_id, record.gateway_id}:
             await self._runtimes.sync(gateway_id)
+        self._started(old, record)
         return await self.get(id)
 
     async def delete(self, id: str) -> None:
@@ -244,6 +268,7 @@ class LinesService:
         async with self._store.transaction() as tx:
             old = await _get(tx, id)
             await tx.lines.delete(id)
+            await forget_pbx_login_without_lines(tx, [old.user_id])
         await self._runtimes.sync(old.gateway_id)
 
 

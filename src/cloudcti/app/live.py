@@ -32,7 +32,8 @@ class LiveService:
         self.frames.start()
 
     async def stop(self) -> None:
-        """Stop the frame writer."""
+        """Stop the event pipeline and the frame writer."""
+        await self.pipeline.stop()
         await self.frames.stop()
 
     async def calls(self, user_id: str) -> list[dict[str, Any]]:

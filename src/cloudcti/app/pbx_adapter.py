@@ -317,10 +317,10 @@ class PbxAdapter:
                 guard=self._guard,
             )
             try:
-                await client.probe()
+                profile = await client.probe()
             except XsiCredentialRejectedError:
                 reason = self._guard.reason(basic) or "rejected before"
-                return LoginResult(False, f"{reason} (not tried again)")
+                return LoginResult(False, f"{reason} (not tried again)", sent=False)
             except XsiError as error:
                 if error.status >= 500:
                     raise PbxFailedError(f"the Cloud PBX failed: {error}") from None
@@ -331,7 +331,7 @@ class PbxAdapter:
                 raise PbxFailedError(f"the Cloud PBX could not be asked: {error}") from None
             finally:
                 await client.aclose()
-        return LoginResult(True)
+        return LoginResult(True, pbx_user_id=profile.user_id)
 
     async def user_request(
         self, config: GatewayConfig, credentials: Credentials, request: XsiRequest

@@ -1,16 +1,25 @@
-"""The event pipeline: one PBX event → de-duplicated by ``eventID`` → the line's reducer →
-durable effects (journal) in one transaction → published on the bus.
+"""The event pipeline: PBX events → de-duplicated by ``eventID`` → the line's reducer →
+durable effects (journal) → published on the bus, with group commit.
 
-``handle`` returns only once the effects are committed, so the runtime acks after that
-(DESIGN.md). Line state lives in memory and is rebuilt from the PBX's snapshots after a
-restart; the reduced state is kept only once its transaction committed, so a failed commit
-leaves the event unacked and a redelivery is applied afresh."""
+``handle`` queues the event and returns only once its transaction committed (or raises), so
+the runtime acks after that (DESIGN.md). One background task takes the queued events in
+arrival order (so per line in order) and applies up to ``max_batch`` of them in one
+transaction. The wait for company is bounded and only under load: when the previous batch
+held more than one event it waits up to ``max_wait_s`` for more; a lone event is never held
+back. If a batch's commit fails, each of its events is applied again in a transaction of its
+own, so one failing event cannot fail the others; an event whose transaction fails makes its
+``handle`` raise (unacked, the PBX redelivers it).
+
+Line state lives in memory and is rebuilt from the PBX's snapshots after a restart; the
+reduced state is kept only once its transaction committed, so a failed commit changes
+nothing and a redelivery is applied afresh."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from cloudcti.app.bus import EventBus, LineEvents
 from cloudcti.app.clock import Clock
@@ -21,24 +30,47 @@ from cloudcti.domain.lines import LineState
 from cloudcti.store import Store, Transaction
 from cloudcti.xsi import SubscriptionEvent
 
-__all__ = ["EventPipeline"]
+__all__ = ["MAX_BATCH", "MAX_WAIT_S", "EventPipeline"]
 
 PRUNE_EVERY = 500
 KEEP_EVENT_IDS = 10_000
 KEEP_EVENT_IDS_MS = 3_600_000
+MAX_BATCH = 100
+MAX_WAIT_S = 0.005
+
+
+@dataclass(slots=True)
+class _Pending:
+    gateway_id: str
+    event: SubscriptionEvent
+    done: asyncio.Future[None]
 
 
 class EventPipeline:
-    """Applies PBX events to the in-memory line states; one event at a time per gateway."""
+    """Applies PBX events to the in-memory line states, in arrival order, in group commits."""
 
-    def __init__(self, store: Store, bus: EventBus, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        clock: Clock,
+        *,
+        max_batch: int = MAX_BATCH,
+        max_wait_s: float = MAX_WAIT_S,
+    ) -> None:
         self._store = store
         self._bus = bus
         self._clock = clock
+        self._max_batch = max_batch
+        self._max_wait_s = max_wait_s
         self.book = LineBook(store)
         self._states: dict[str, LineState] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
         self._handled = 0
+        self._busy = False
+        self.batches: list[int] = []
+        """Sizes of the last committed batches (at most 100 kept), for tests and benchmarks."""
 
     @property
     def states(self) -> Mapping[str, LineState]:
@@ -50,45 +82,121 @@ class EventPipeline:
         self.book.invalidate(gateway_id)
 
     async def handle(self, gateway_id: str, event: SubscriptionEvent) -> None:
-        """Apply ``event`` durably, then publish what it did; a duplicate does nothing."""
-        lock = self._locks.setdefault(gateway_id, asyncio.Lock())
-        async with lock:
-            message = await self._apply(gateway_id, event)
-        if message is not None and message.events:
-            self._bus.publish(message)
+        """Apply ``event`` durably, then publish what it did; a duplicate does nothing.
+        Raises what made its transaction fail (the event was not applied)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="cloudcti event pipeline")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(gateway_id, event, done))
+        await done
 
-    async def _apply(self, gateway_id: str, event: SubscriptionEvent) -> LineEvents | None:
-        envelope = event.envelope
-        target = envelope.target_id or envelope.user_id
+    async def stop(self) -> None:
+        """End the background task; events still queued fail (they stay unacked)."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        while not self._queue.empty():
+            pending = self._queue.get_nowait()
+            if not pending.done.done():
+                pending.done.set_exception(RuntimeError("the event pipeline stopped"))
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self._next_batch()
+            try:
+                await self._commit(batch)
+            except asyncio.CancelledError:
+                for pending in batch:
+                    if not pending.done.done():
+                        pending.done.set_exception(RuntimeError("the event pipeline stopped"))
+                raise
+
+    async def _next_batch(self) -> list[_Pending]:
+        batch = [await self._queue.get()]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self._max_wait_s if self._busy else 0.0)
+        while len(batch) < self._max_batch:
+            if self._queue.empty():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                continue
+            batch.append(self._queue.get_nowait())
+        self._busy = len(batch) > 1
+        return batch
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            messages = await self._apply_all(batch)
+        except Exception as error:
+            if len(batch) == 1:
+                batch[0].done.set_exception(error)
+                return
+            for pending in batch:  # one by one: a failing event must not fail the others
+                await self._commit([pending])
+            return
+        for message in messages:
+            if message.events:
+                self._bus.publish(message)
+        self.batches = [*self.batches[-99:], len(batch)]
+        for pending in batch:
+            if not pending.done.done():
+                pending.done.set_result(None)
+
+    async def _apply_all(self, batch: list[_Pending]) -> list[LineEvents]:
+        """Apply the batch in one transaction; the states are kept once it committed."""
+        scratch: dict[str, LineState] = {}
+        messages: list[LineEvents] = []
         now = self._clock()
         async with self._store.transaction() as tx:
-            if not await tx.processed_events.mark(gateway_id, [event.event_id], now):
-                return None
-            info = await self.book.find(tx, gateway_id, target)
-            if info is None:
-                return None
-            new_state, events = self._state_of(info).apply(event, now)
-            line = await tx.lines.get(info.line_id)
-            user_id = line.user_id if line is not None else None
-            await _journal(tx, events, user_id)
-            await self._prune(tx, gateway_id, now)
-        self._states[info.line_id] = new_state
+            for pending in batch:
+                message = await self._apply(tx, pending.gateway_id, pending.event, scratch, now)
+                if message is not None:
+                    messages.append(message)
+            await self._prune(tx, {p.gateway_id for p in batch}, now, len(batch))
+        self._states.update(scratch)
+        return messages
+
+    async def _apply(
+        self,
+        tx: Transaction,
+        gateway_id: str,
+        event: SubscriptionEvent,
+        scratch: dict[str, LineState],
+        now: int,
+    ) -> LineEvents | None:
+        envelope = event.envelope
+        target = envelope.target_id or envelope.user_id
+        if not await tx.processed_events.mark(gateway_id, [event.event_id], now):
+            return None
+        info = await self.book.find(tx, gateway_id, target)
+        if info is None:
+            return None
+        new_state, events = self._state_of(info, scratch).apply(event, now)
+        line = await tx.lines.get(info.line_id)
+        user_id = line.user_id if line is not None else None
+        await _journal(tx, events, user_id)
+        scratch[info.line_id] = new_state
         return LineEvents(info.line_id, user_id, tuple(events))
 
-    def _state_of(self, info: LineInfo) -> LineState:
-        state = self._states.get(info.line_id)
+    def _state_of(self, info: LineInfo, scratch: Mapping[str, LineState]) -> LineState:
+        state = scratch.get(info.line_id) or self._states.get(info.line_id)
         if state is None:
             return LineState.new(info.config)
         if state.config != info.config:
             return replace(state, config=info.config)
         return state
 
-    async def _prune(self, tx: Transaction, gateway_id: str, now: int) -> None:
-        self._handled += 1
-        if self._handled % PRUNE_EVERY == 0:
-            await tx.processed_events.prune(
-                gateway_id, keep=KEEP_EVENT_IDS, older_than=now - KEEP_EVENT_IDS_MS
-            )
+    async def _prune(self, tx: Transaction, gateway_ids: set[str], now: int, count: int) -> None:
+        before, self._handled = self._handled, self._handled + count
+        if before // PRUNE_EVERY != self._handled // PRUNE_EVERY:
+            for gateway_id in sorted(gateway_ids):
+                await tx.processed_events.prune(
+                    gateway_id, keep=KEEP_EVENT_IDS, older_than=now - KEEP_EVENT_IDS_MS
+                )
 
 
 async def _journal(tx: Transaction, events: Sequence[DomainEvent], user_id: str | None) -> None:

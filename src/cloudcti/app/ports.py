@@ -188,6 +188,10 @@ class LoginResult:
 
     accepted: bool
     reason: str = ""
+    sent: bool = True
+    """False if refused locally without a request (a credential rejected before)."""
+    pbx_user_id: str | None = None
+    """The PBX user the accepted credentials log in as (the profile's ``userId``)."""
 
 
 @runtime_checkable

@@ -69,6 +69,8 @@ class Runtimes:
         self._store = store
         self._pbx = pbx
         self._on_sync = on_sync
+        self.on_start: Callable[[str], None] | None = None
+        """Told the gateway id when its runtime (re)starts (R16's implicit login checks)."""
         self._running: dict[str, GatewayRuntime] = {}
         self._lock = asyncio.Lock()
 
@@ -108,6 +110,8 @@ class Runtimes:
                 runtime = self._pbx.runtime(config)
                 self._running[gateway_id] = runtime
                 await runtime.start()
+                if self.on_start is not None:
+                    self.on_start(gateway_id)
 
     async def stop(self) -> None:
         """Stop every runtime."""

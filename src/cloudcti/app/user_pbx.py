@@ -9,28 +9,18 @@ again (``PbxCredentialsService.set``)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from cloudcti.app.bus import EventBus, UserFrame
+from cloudcti.app.bus import EventBus
 from cloudcti.app.errors import NotFoundError, PbxCredentialsRequiredError, PbxUnavailableError
+from cloudcti.app.pbx_attempts import ASK_AGAIN, MAX_FAILED_ATTEMPTS, PbxAttempts
 from cloudcti.app.ports import Credentials, GatewayConfig, PbxActions, PbxCredentialsRejectedError
 from cloudcti.app.runtimes import gateway_config
 from cloudcti.store import LineRecord, Store
 from cloudcti.xsi import XsiRequest
 
 __all__ = ["MAX_FAILED_ATTEMPTS", "NoPbxActions", "UserLine", "UserPbx"]
-
-MAX_FAILED_ATTEMPTS = 3
-"""Rejected requests with the same stored credentials before they are ``suspended`` (R16)."""
-
-_ASK_AGAIN = {
-    "missing": "enter your Cloud PBX credentials",
-    "invalid": "the Cloud PBX rejected your stored credentials; enter them again",
-    "suspended": "the Cloud PBX rejected your stored credentials 3 times; nothing more is "
-    "tried until you enter them again",
-}
 
 
 class NoPbxActions:
@@ -50,16 +40,25 @@ class UserLine:
     line: LineRecord
     config: GatewayConfig
     credentials: Credentials
+    failed_attempts: int = 0
 
 
 class UserPbx:
     """Sends requests on the user's own lines with the user's own credentials."""
 
-    def __init__(self, store: Store, actions: PbxActions, bus: EventBus) -> None:
+    def __init__(
+        self,
+        store: Store,
+        actions: PbxActions,
+        bus: EventBus,
+        attempts: PbxAttempts | None = None,
+        settled: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self._store = store
         self._actions = actions
-        self._bus = bus
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.attempts = attempts or PbxAttempts(store, bus)
+        self._settled = settled
+        """Awaited before a user's request: the implicit login check runs first (R16)."""
 
     async def line(self, user_id: str, line_id: str | None = None) -> UserLine:
         """The user's line ``line_id`` (default: the first enabled one) with its gateway and
@@ -86,9 +85,10 @@ class UserPbx:
             password = await tx.users.pbx_password(user_id)
             if user.pbx_state != "valid" or user.pbx_username is None or password is None:
                 raise PbxCredentialsRequiredError(
-                    _ASK_AGAIN.get(user.pbx_state, _ASK_AGAIN["missing"])
+                    ASK_AGAIN.get(user.pbx_state, ASK_AGAIN["missing"])
                 )
-        return UserLine(line, config, Credentials(user.pbx_username, password))
+        credentials = Credentials(user.pbx_username, password)
+        return UserLine(line, config, credentials, user.pbx_failed_attempts)
 
     async def send(
         self,
@@ -100,26 +100,22 @@ class UserPbx:
         """Send ``build(pbx_user_id)`` on the user's line; the PBX's answer body. Errors as
         ``line`` and ``PbxActions.user_request`` say; a 401 is counted (R16) and raised as
         ``PbxCredentialsRequiredError``."""
+        if self._settled is not None:
+            await self._settled(user_id)
         target = await self.line(user_id, line_id)
         request = build(target.line.pbx_user_id)
         try:
-            return await self._actions.user_request(target.config, target.credentials, request)
+            body = await self._actions.user_request(target.config, target.credentials, request)
         except PbxCredentialsRejectedError as rejected:
-            state = await self.rejected(user_id, rejected.reason)
-            raise PbxCredentialsRequiredError(_ASK_AGAIN[state]) from None
+            state = await self.attempts.stored_rejected(
+                user_id, rejected.reason, target.credentials
+            )
+            raise PbxCredentialsRequiredError(ASK_AGAIN.get(state, ASK_AGAIN["missing"])) from None
+        if target.failed_attempts:
+            await self.attempts.stored_accepted(user_id, target.credentials)
+        return body
 
     async def rejected(self, user_id: str, reason: str) -> str:
         """Count one rejected request with the user's stored credentials; the new state
         (``invalid`` or ``suspended``), announced to the user in a frame."""
-        lock = self._locks.setdefault(user_id, asyncio.Lock())
-        async with lock, self._store.transaction() as tx:
-            user = await tx.users.get(user_id)
-            if user is None or user.pbx_state in ("missing", "suspended"):
-                return "missing" if user is None else user.pbx_state
-            attempts = user.pbx_failed_attempts + 1
-            state = "suspended" if attempts >= MAX_FAILED_ATTEMPTS else "invalid"
-            await tx.users.set_pbx_state(user_id, state, attempts)
-        self._bus.publish(
-            UserFrame(user_id, "pbx_credentials_required", {"state": state, "reason": reason})
-        )
-        return state
+        return await self.attempts.stored_rejected(user_id, reason)

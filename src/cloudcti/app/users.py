@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from cloudcti.app._store import new_id, store_errors
@@ -24,6 +25,7 @@ __all__ = [
     "UserSpec",
     "UserView",
     "UsersService",
+    "forget_pbx_login_without_lines",
 ]
 
 ROLES = ("admin", "user")
@@ -123,15 +125,33 @@ def _record(id: str, spec: UserSpec) -> UserRecord:
     )
 
 
-async def _assign_lines(tx: Transaction, user_id: str, line_ids: tuple[str, ...]) -> None:
+async def forget_pbx_login_without_lines(tx: Transaction, user_ids: Iterable[str | None]) -> None:
+    """R17: a user left without any line loses their stored Cloud PBX login (and its count)."""
+    for user_id in {u for u in user_ids if u is not None}:
+        user = await tx.users.get(user_id)
+        if user is None or (user.pbx_state == "missing" and not user.pbx_failed_attempts):
+            continue
+        if not await tx.lines.all(user_id=user_id):
+            await tx.users.clear_pbx_credentials(user_id)
+
+
+async def _assign_lines(tx: Transaction, user_id: str, line_ids: tuple[str, ...]) -> list[str]:
+    """Give the user exactly ``line_ids``; the lines newly theirs and enabled."""
     wanted = set(line_ids)
     for line in await tx.lines.all(user_id=user_id):
         if line.id not in wanted:
             await tx.lines.update(replace(line, user_id=None))
-    for line_id in wanted:
+    started = []
+    losers: list[str | None] = [user_id]
+    for line_id in sorted(wanted):
         found = await tx.lines.get(line_id)
         if found is not None and found.user_id != user_id:
+            losers.append(found.user_id)
             await tx.lines.update(replace(found, user_id=user_id))
+            if not found.disabled:
+                started.append(line_id)
+    await forget_pbx_login_without_lines(tx, losers)
+    return started
 
 
 async def _get(tx: Transaction, id: str) -> UserRecord:
@@ -164,8 +184,14 @@ async def _other_admins(tx: Transaction, id: str) -> int:
 class UsersService:
     """Users: CRUD, line assignment, clearing PBX credentials."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, on_line_started: Callable[[str], None] | None = None) -> None:
         self._store = store
+        self._on_line_started = on_line_started
+        """Told the user id when a line starts for its user (R16's implicit check)."""
+
+    def _started(self, user_id: str, line_ids: list[str]) -> None:
+        if line_ids and self._on_line_started is not None:
+            self._on_line_started(user_id)
 
     async def list(self) -> list[UserView]:
         """Every user, by username."""
@@ -197,9 +223,10 @@ class UsersService:
             assert spec.password is not None
             with store_errors(f"the username {spec.username!r} is taken"):
                 await tx.users.add(_record(id, spec), password=spec.password)
-            if spec.line_ids is not None:
-                await _assign_lines(tx, id, spec.line_ids)
-            return await view(tx, await _get(tx, id))
+            started = await _assign_lines(tx, id, spec.line_ids or ())
+            result = await view(tx, await _get(tx, id))
+        self._started(id, started)
+        return result
 
     async def replace(self, id: str, spec: UserSpec) -> UserView:
         """Replace a user; a new password logs every session of the user out."""
@@ -219,9 +246,12 @@ class UsersService:
             if spec.password is not None:
                 await tx.users.set_password(id, spec.password)
                 await tx.tokens.revoke_user(id)
-            if spec.line_ids is not None:
-                await _assign_lines(tx, id, spec.line_ids)
-            return await view(tx, await _get(tx, id))
+            started = (
+                await _assign_lines(tx, id, spec.line_ids) if spec.line_ids is not None else []
+            )
+            result = await view(tx, await _get(tx, id))
+        self._started(id, started)
+        return result
 
     async def delete(self, id: str) -> None:
         """Delete a user (their lines stay, unassigned); not the last admin."""
@@ -235,7 +265,8 @@ class UsersService:
             await tx.users.delete(id)
 
     async def clear_pbx_credentials(self, id: str) -> None:
-        """Forget the user's own Cloud PBX login."""
+        """Forget the user's own Cloud PBX login and its count of rejected logins (an admin
+        who checked the account in the portal lets the user try again, R16)."""
         async with self._store.transaction() as tx:
             await _get(tx, id)
             await tx.users.clear_pbx_credentials(id)

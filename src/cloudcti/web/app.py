@@ -12,6 +12,8 @@ from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
 from cloudcti.web.api import (
     auth,
+    calls,
+    conferences,
     contacts,
     dialing,
     events,
@@ -23,6 +25,7 @@ from cloudcti.web.api import (
     locations,
     me,
     rights,
+    transfers,
     users,
 )
 from cloudcti.web.problems import PROBLEM_RESPONSES, install_problem_handlers
@@ -67,6 +70,8 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
     api.include_router(me.router)
     api.include_router(live.router)
     api.include_router(events.router)
+    for calling in (calls, transfers, conferences):
+        api.include_router(calling.router)
     api.include_router(forwarding.router)
     api.include_router(contacts.router)
     admin = APIRouter(prefix="/admin")

@@ -91,19 +91,26 @@ async def patch_me(body: MePatch, principal: LoggedIn, cti: Cti) -> Me:
     "/pbx-credentials",
     status_code=204,
     responses={
-        409: {"description": "I have no line, so there is no Cloud PBX to log in to"},
-        422: {"description": "The Cloud PBX rejected them (the reason is in the problem)"},
+        409: {
+            "description": "I have no line, so there is no Cloud PBX to log in to; or the "
+            "Cloud PBX rejected 4 logins of my account in a row, so another try could lock it "
+            "(nothing is sent; an admin clears my login after checking the account)"
+        },
+        422: {
+            "description": "The Cloud PBX rejected them (the reason is in the problem), or "
+            "they log in as another PBX user than my line's (both are named)"
+        },
     },
 )
 async def put_pbx_credentials(body: PbxCredentialsIn, principal: LoggedIn, cti: Cti) -> Response:
-    """Store my Cloud PBX login once the PBX accepted it (one profile GET); nothing is stored
-    if it did not."""
+    """Store my Cloud PBX login once the PBX accepted it as my line's PBX user (one profile
+    GET); nothing is stored if it did not. Every rejected try counts towards R16's limit."""
     await cti.pbx_credentials.set(principal.user_id, body.username, body.password)
     return Response(status_code=204)
 
 
 @router.delete("/pbx-credentials", status_code=204)
 async def delete_pbx_credentials(principal: LoggedIn, cti: Cti) -> Response:
-    """Forget my Cloud PBX login."""
+    """Forget my Cloud PBX login (the count of rejected logins stays)."""
     await cti.pbx_credentials.clear(principal.user_id)
     return Response(status_code=204)

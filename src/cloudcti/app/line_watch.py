@@ -1,0 +1,96 @@
+"""``LineWatch``: a ``line_updated`` frame (CONTRACT.md ``Line``) to a line's user whenever the
+line's state changes.
+
+A line's state comes from several places (the gateway's runtime, the line's subscription,
+the user's PBX credentials, the admin's settings), so the watch compares every assigned
+line's state with the last one seen: at start, once a second, and at once when ``poke``d
+(credentials changed). The first state seen of a line (at start, or for its new user) is the
+baseline and sends nothing; clients read it with ``GET /users/me``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from cloudcti.app.bus import EventBus, UserFrame
+from cloudcti.app.lines import LinesService, LineView
+from cloudcti.store import Store
+
+__all__ = ["LineWatch", "line_json"]
+
+INTERVAL_S = 1.0
+_log = logging.getLogger(__name__)
+
+
+def line_json(view: LineView) -> dict[str, Any]:
+    """The user's view of a line (CONTRACT.md ``Line``)."""
+    return {
+        "id": view.id,
+        "number": view.number,
+        "extension": view.extension,
+        "display_name": view.display_name,
+        "state": view.state,
+        "state_reason": view.state_reason,
+    }
+
+
+class LineWatch:
+    """Publishes ``line_updated`` user frames for line state changes, from a background task."""
+
+    def __init__(
+        self, store: Store, lines: LinesService, bus: EventBus, interval_s: float = INTERVAL_S
+    ) -> None:
+        self._store = store
+        self._lines = lines
+        self._bus = bus
+        self._interval_s = interval_s
+        self._seen: dict[tuple[str, str], str] = {}  # (line id, user id) → state
+        self._poked = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start watching."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="cloudcti line watch")
+
+    async def stop(self) -> None:
+        """Stop watching."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def poke(self) -> None:
+        """Compare the line states now rather than at the next tick."""
+        self._poked.set()
+
+    async def scan(self) -> int:
+        """Compare every assigned line's state with the last seen; publish the changed ones.
+        The number of frames published."""
+        async with self._store.transaction() as tx:
+            records = [r for r in await tx.lines.all() if r.user_id is not None]
+            views = await self._lines.views(tx, records)
+        seen: dict[tuple[str, str], str] = {}
+        published = 0
+        for record, view in zip(records, views, strict=True):
+            assert record.user_id is not None
+            key = (view.id, record.user_id)
+            seen[key] = view.state
+            before = self._seen.get(key)
+            if before is not None and before != view.state:
+                self._bus.publish(UserFrame(record.user_id, "line_updated", line_json(view)))
+                published += 1
+        self._seen = seen
+        return published
+
+    async def _run(self) -> None:
+        while True:
+            self._poked.clear()
+            try:
+                await self.scan()
+            except Exception:  # the next tick tries again
+                _log.exception("comparing line states failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poked.wait(), self._interval_s)
