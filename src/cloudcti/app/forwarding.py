@@ -28,7 +28,7 @@ from typing import Any
 from cloudcti.app.bus import EventBus, LineEvents, UserFrame
 from cloudcti.app.clock import Clock
 from cloudcti.app.errors import FieldError, InvalidInputError, NotFoundError, PbxRefusedError
-from cloudcti.app.line_feed import feed_services
+from cloudcti.app.line_feed import LineFeed
 from cloudcti.app.pipeline import EventPipeline
 from cloudcti.app.user_pbx import UserPbx
 from cloudcti.domain.events import ForwardingUpdated
@@ -144,11 +144,18 @@ class ForwardingService:
     """Reads and changes a user's forwarding on the PBX with the user's credentials."""
 
     def __init__(
-        self, store: Store, user_pbx: UserPbx, pipeline: EventPipeline, bus: EventBus, clock: Clock
+        self,
+        store: Store,
+        user_pbx: UserPbx,
+        pipeline: EventPipeline,
+        feed: LineFeed,
+        bus: EventBus,
+        clock: Clock,
     ) -> None:
         self._store = store
         self._user_pbx = user_pbx
         self._pipeline = pipeline
+        self._feed = feed
         self._bus = bus
         self._clock = clock
 
@@ -167,9 +174,8 @@ class ForwardingService:
         infos = [await self._read_one(user_id, line.id, first)]
         infos += await asyncio.gather(*(self._read_one(user_id, line.id, s) for s in rest))
         read = {s: i for s, i in zip(services, infos, strict=True) if i is not None}
-        fed = await feed_services(
-            self._pipeline, line.gateway_id, line.pbx_user_id, list(read.values()), self._clock()
-        )
+        infos_read = list(read.values())
+        fed = await self._feed.feed(line.gateway_id, line.pbx_user_id, infos_read, self._clock())
         if fed is None:
             raise NotFoundError(f"the line {line.id} is not monitored (disabled?)")
         if fed.message.events:
