@@ -48,6 +48,16 @@ def dial(site: Site, user: str, digits: str) -> None:
     assert response.status_code in (200, 201, 204), response.text
 
 
+def test_at_start_the_voicemail_redirect_is_read_with_the_users_own_login(site: Site) -> None:
+    def reads() -> list[dict[str, Any]]:
+        requests = site.sim.get("/sim/v1/requests", params={"user_id": ANNA}).json()
+        return [r for r in requests if r["path"].endswith("/services/VoiceMessaging")]
+
+    # no API call has been made yet: the server read it on its own, as Anna
+    found = until("VoiceMessaging read", reads, bool)
+    assert {(r["method"], r["status"]) for r in found} == {("GET", 200)}
+
+
 def test_get_shows_every_section_with_the_lines_voicemail_number(site: Site) -> None:
     body = get(site)
     assert set(body) == {

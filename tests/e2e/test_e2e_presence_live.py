@@ -127,6 +127,30 @@ def test_star21_on_the_desk_phone_reaches_the_user_and_colleagues_within_a_secon
     )
 
 
+def test_dnd_to_voicemail_is_marked_voicemail_once_the_voice_portal_is_known(
+    site: Site, ids: dict[str, str]
+) -> None:
+    # the *21 call above went to the voice portal with reason "voicemail": its number is
+    # known now, so a call that DND sends there is a voicemail call too
+    dial(site, "*78")
+    with site.socket("anna.schmidt") as own:
+        hello(own)
+        call = site.sim_call(CALLER, ANNA)
+        ended = frames_until(
+            own, lambda f: f["type"] == "call_ended" and f["data"]["direction"] == "inbound"
+        )[-1]["data"]
+        assert ended["voicemail"] is True, ended
+        entry = frames_until(own, lambda f: f["type"] == "journal_entry_created")[-1]["data"]
+        assert entry["status"] == "dnd"
+        site.sim.post(f"/sim/v1/calls/{call}/hangup", json={"side": "caller"})
+    dial(site, "*79")
+    until(
+        "not dnd",
+        lambda: contact(site, "clara.weber", ids["anna.schmidt"])["presence"]["state"],
+        lambda state: state == "available",
+    )
+
+
 def test_a_forwarding_number_is_shown_to_a_teammate_and_a_grantee_only(
     site: Site, ids: dict[str, str]
 ) -> None:
