@@ -177,3 +177,26 @@ def test_malformed_json_unknown_line_and_no_login_are_4xx(site: Site) -> None:
     response = site.api.get(FORWARDING, headers=site.headers["eva.wagner"])
     assert response.status_code == 409, response.text
     assert response.json()["type"].endswith("pbx-credentials-required")
+
+
+def test_openapi_names_forwarding_contact_and_presence(site: Site) -> None:
+    doc = site.api.get("/api/v1/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["Forwarding"]["properties"]) == {
+        "voicemail",
+        "always",
+        "busy",
+        "no_answer",
+        "dnd",
+        "remote_office",
+        "parallel_ring",
+    }
+    assert set(schemas["Contact"]["properties"]) >= {
+        "user_id",
+        "display_name",
+        "numbers",
+        "presence",
+    }
+    assert set(schemas["Presence"]["properties"]) == {"state", "forwarding"}
+    get = doc["paths"]["/api/v1/users/me/forwarding"]["get"]["responses"]["200"]
+    assert get["content"]["application/json"]["schema"]["$ref"].endswith("/Forwarding")
