@@ -235,3 +235,19 @@ def test_contacts_search_by_name_extension_and_number(site: Site, ids: dict[str,
     assert site.api.get("/api/v1/contacts").status_code == 401
     response = site.api.get("/api/v1/contacts", params={"q": "x" * 101}, headers=headers)
     assert response.status_code == 422
+
+
+def test_a_line_no_longer_monitored_is_offline_and_back(site: Site, ids: dict[str, str]) -> None:
+    anna = ids["anna.schmidt"]
+    admin = site.headers["admin"]
+    me = site.api.get("/api/v1/users/me", headers=site.headers["anna.schmidt"]).json()
+    line = f"/api/v1/admin/lines/{me['lines'][0]['id']}"
+    with site.socket("ben.mueller") as ben:
+        hello(ben)
+        drain(ben)
+        assert site.api.patch(line, json={"disabled": True}, headers=admin).status_code == 200
+        offline = frames_until(ben, presence_of(anna, "offline"), timeout=5)[-1]
+        assert offline["data"]["presence"]["forwarding"] == {"kind": None, "target": None}
+        assert contact(site, "ben.mueller", anna)["presence"]["state"] == "offline"
+        assert site.api.patch(line, json={"disabled": False}, headers=admin).status_code == 200
+        frames_until(ben, presence_of(anna, "available"), timeout=10)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from cloudcti.app.bus import BusMessage, EventBus, LineEvents, UserFrame
+from cloudcti.app.bus import BusMessage, EventBus, UserFrame
 from cloudcti.app.clock import Clock
 from cloudcti.app.lines import LinesService, LineView
 from cloudcti.app.pipeline import EventPipeline
@@ -96,8 +96,13 @@ class PresenceService:
     # --- fan-out ---------------------------------------------------------------------------
 
     def on_message(self, message: BusMessage) -> None:
-        """Bus subscriber: schedule the line's user when the line's presence changed."""
-        if not isinstance(message, LineEvents) or message.user_id is None:
+        """Bus subscriber: schedule the line's user when the line's presence changed, or
+        when one of the user's lines changed state (monitored or not: ``offline``)."""
+        if isinstance(message, UserFrame):
+            if message.type == "line_updated":
+                self.changed(message.user_id)
+            return
+        if message.user_id is None:
             return
         if any(isinstance(e, PresenceUpdated) for e in message.events):
             self.changed(message.user_id)
