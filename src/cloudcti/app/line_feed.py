@@ -20,7 +20,16 @@ from cloudcti.domain.events import DomainEvent
 from cloudcti.domain.forwarding import Forwarding, ServiceInfo
 from cloudcti.domain.lines import LineConfig, LineState
 
-__all__ = ["FedLine", "LineFeed"]
+__all__ = ["FedLine", "FeedTarget", "LineFeed"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedTarget:
+    """A monitored line to feed: its id, its user and its reducer's configuration."""
+
+    line_id: str
+    user_id: str | None
+    config: LineConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +70,9 @@ class LineFeed:
         self._bus = bus
         self._fed: dict[str, _Fed] = {}
 
-    async def feed(
-        self, gateway_id: str, pbx_user_id: str, infos: Sequence[ServiceInfo], now: int
-    ) -> FedLine | None:
-        """Apply ``infos`` to the line of ``pbx_user_id``; ``None`` if the gateway monitors
-        no such enabled line. The caller publishes ``message`` if it has events."""
+    async def target(self, gateway_id: str, pbx_user_id: str) -> FeedTarget | None:
+        """The monitored line of ``pbx_user_id``; ``None`` if the gateway monitors no such
+        enabled line."""
         pipeline = self._pipeline
         async with pipeline._store.transaction() as tx:
             info = await pipeline.book.find(tx, gateway_id, pbx_user_id)
@@ -73,14 +80,19 @@ class LineFeed:
                 return None
             line = await tx.lines.get(info.line_id)
         user_id = line.user_id if line is not None else None
-        # from here on no await: the states cannot change under us
-        state = _current(pipeline, info.line_id, info.config)
+        return FeedTarget(info.line_id, user_id, info.config)
+
+    def apply(self, target: FeedTarget, infos: Sequence[ServiceInfo], now: int) -> FedLine:
+        """Apply ``infos`` to the line's state now (no await: the states cannot change under
+        it). The caller publishes ``message`` if it has events."""
+        pipeline = self._pipeline
+        state = _current(pipeline, target.line_id, target.config)
         new_state, events = _apply(state, infos, now)
-        pipeline._states[info.line_id] = new_state
-        self._fed[info.line_id] = _Fed(
-            pipeline.batches, state.forwarding, tuple(infos), now, user_id
+        pipeline._states[target.line_id] = new_state
+        self._fed[target.line_id] = _Fed(
+            pipeline.batches, state.forwarding, tuple(infos), now, target.user_id
         )
-        return FedLine(new_state, LineEvents(info.line_id, user_id, events))
+        return FedLine(new_state, LineEvents(target.line_id, target.user_id, events))
 
     def on_message(self, message: BusMessage) -> None:
         """Bus subscriber: re-apply a feed a committed batch overwrote."""
