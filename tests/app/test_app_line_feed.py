@@ -1,7 +1,7 @@
-"""``LineFeed``: service settings read from the PBX land in the pipeline's line state even
-when a batch of events for the same line is in flight (the batch, applied to the state as it
-was, would otherwise overwrite the read), and a feed never undoes a later event. Real SQLite
-store; the in-flight batch is held at its commit."""
+"""``feed_services`` (``EventPipeline.apply_services``): service settings read from the PBX
+land in the pipeline's line state even when a batch of events for the same line is in
+flight (the feed waits for it, so the batch cannot overwrite the read), and a feed never
+undoes a later event. Real SQLite store; the in-flight batch is held at its commit."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import cast
 import pytest
 
 from cloudcti.app.bus import BusMessage, InProcessBus, LineEvents
-from cloudcti.app.line_feed import LineFeed
+from cloudcti.app.line_feed import feed_services
 from cloudcti.app.pipeline import EventPipeline
 from cloudcti.domain.events import ForwardingUpdated
 from cloudcti.store import (
@@ -60,7 +60,6 @@ class HeldCommit:
 class Rig:
     store: HeldCommit
     pipeline: EventPipeline
-    feed: LineFeed
     sub: Subscription = field(default_factory=Subscription)
     published: list[BusMessage] = field(default_factory=list)
 
@@ -99,9 +98,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     held = HeldCommit(store)
     bus = InProcessBus()
     pipeline = EventPipeline(cast(Store, held), bus, lambda: T0 + 30_000)
-    feed = LineFeed(pipeline, bus)
-    bus.subscribe(feed.on_message)
-    found = Rig(held, pipeline, feed)
+    found = Rig(held, pipeline)
     bus.subscribe(found.published.append)
     try:
         await pipeline.handle(GATEWAY, found.sub.snapshot(leg("callhalf-1:0")))
@@ -113,19 +110,23 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
 
 async def feed_during_a_held_batch(rig: Rig, *infos: DoNotDisturb | VoiceMessaging) -> None:
     """A call event's batch is held at its commit while ``infos`` are fed; then it commits."""
-    target = await rig.feed.target(GATEWAY, PBX_USER)
-    assert target is not None
     rig.store.hold = True
     event = rig.sub.call(CallAnsweredEvent, answered(leg("callhalf-1:0"), T0 + 5_000))
     batch = asyncio.create_task(rig.pipeline.handle(GATEWAY, event))
     await rig.store.entered.wait()
-    fed = rig.feed.apply(target, list(infos), T0 + 6_000)
-    rig.published.append(fed.message)
+    feed = asyncio.create_task(
+        feed_services(rig.pipeline, GATEWAY, PBX_USER, list(infos), T0 + 6_000)
+    )
+    await asyncio.sleep(0.05)
+    assert not feed.done()  # it waits for the batch
     rig.store.release.set()
     await batch
+    fed = await feed
+    assert fed is not None
+    rig.published.append(fed.message)
 
 
-async def test_a_feed_overwritten_by_a_batch_in_flight_is_applied_again(rig: Rig) -> None:
+async def test_a_feed_during_a_batch_in_flight_is_applied_after_it(rig: Rig) -> None:
     await feed_during_a_held_batch(rig, DoNotDisturb(True))
     state = rig.pipeline.states[LINE]
     assert state.forwarding.dnd.enabled is True
@@ -146,4 +147,5 @@ async def test_a_feed_does_not_undo_a_later_event(rig: Rig) -> None:
 
 
 async def test_an_unknown_line_is_none(rig: Rig) -> None:
-    assert await rig.feed.target(GATEWAY, "nobody@example.net") is None
+    unknown = await feed_services(rig.pipeline, GATEWAY, "nobody@example.net", [], T0)
+    assert unknown is None

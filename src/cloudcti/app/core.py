@@ -16,7 +16,6 @@ from cloudcti.app.dialing import DialingParametersService
 from cloudcti.app.errors import AppError
 from cloudcti.app.forwarding import ForwardingService
 from cloudcti.app.gateways import GatewaysService
-from cloudcti.app.line_feed import LineFeed
 from cloudcti.app.line_watch import LineWatch
 from cloudcti.app.lines import LinesService
 from cloudcti.app.live import LiveService
@@ -117,11 +116,7 @@ class CloudCti:
         self.retention = RetentionJob(store, clock)
         self.rights = RightsService(store)
         bus, pipeline = self.live.bus, self.live.pipeline
-        self.line_feed = LineFeed(pipeline, bus)
-        bus.subscribe(self.line_feed.on_message)
-        self.forwarding = ForwardingService(
-            store, self.user_pbx, pipeline, self.line_feed, bus, clock
-        )
+        self.forwarding = ForwardingService(store, self.user_pbx, pipeline, bus, clock)
         self.presence = PresenceService(store, self.lines, pipeline, bus, clock)
         self.contacts = ContactsService(store, self.lines, self.presence)
         self.service_reads = ServiceReads(self.forwarding, pipeline, bus)

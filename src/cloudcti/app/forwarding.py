@@ -28,7 +28,7 @@ from typing import Any
 from cloudcti.app.bus import EventBus, LineEvents, UserFrame
 from cloudcti.app.clock import Clock
 from cloudcti.app.errors import FieldError, InvalidInputError, NotFoundError, PbxRefusedError
-from cloudcti.app.line_feed import LineFeed
+from cloudcti.app.line_feed import feed_services
 from cloudcti.app.pipeline import EventPipeline
 from cloudcti.app.user_pbx import UserPbx
 from cloudcti.domain.events import ForwardingUpdated
@@ -153,14 +153,12 @@ class ForwardingService:
         store: Store,
         user_pbx: UserPbx,
         pipeline: EventPipeline,
-        feed: LineFeed,
         bus: EventBus,
         clock: Clock,
     ) -> None:
         self._store = store
         self._user_pbx = user_pbx
         self._pipeline = pipeline
-        self._feed = feed
         self._bus = bus
         self._clock = clock
 
@@ -174,14 +172,15 @@ class ForwardingService:
         state (publishing what changed) and return the line's forwarding. Errors as
         ``UserPbx.send``; a service the PBX does not give the user is left out."""
         line = (await self._user_pbx.line(user_id, line_id)).line
-        target = await self._feed.target(line.gateway_id, line.pbx_user_id)
-        if target is None:
-            raise NotFoundError(f"the line {line.id} is not monitored (disabled?)")
         first, *rest = services
         infos = [await self._read_one(user_id, line.id, first)]
         infos += await asyncio.gather(*(self._read_one(user_id, line.id, s) for s in rest))
         read = {s: i for s, i in zip(services, infos, strict=True) if i is not None}
-        fed = self._feed.apply(target, list(read.values()), self._clock())
+        fed = await feed_services(
+            self._pipeline, line.gateway_id, line.pbx_user_id, list(read.values()), self._clock()
+        )
+        if fed is None:
+            raise NotFoundError(f"the line {line.id} is not monitored (disabled?)")
         if fed.message.events:
             self._bus.publish(fed.message)
         return ForwardingView(line.id, fed.state.forwarding, fed.state.config, read)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,10 +11,17 @@ from cloudcti.app._store import new_id, store_errors
 from cloudcti.app.dialing import to_domain
 from cloudcti.app.errors import FieldError, InvalidInputError, NotFoundError
 from cloudcti.app.lines import DEFAULT_LINE_PARAMETERS, LinesService, LineView
-from cloudcti.app.ports import Check, LogEntry, LogQuery
+from cloudcti.app.ports import (
+    Check,
+    Credentials,
+    GatewayConfig,
+    LogEntry,
+    LogQuery,
+    ProxyConfig,
+)
 from cloudcti.app.runtimes import Runtimes, gateway_config
 from cloudcti.domain.numbers import Context, NumberError, NumberKind, normalise
-from cloudcti.store import GatewayRecord, LineRecord, Store, Transaction
+from cloudcti.store import GatewayRecord, LineRecord, Secret, Store, Transaction
 
 __all__ = [
     "GATEWAY_TYPE",
@@ -293,6 +300,42 @@ class GatewaysService:
         """Run the connection test (R3) with the stored configuration."""
         async with self._store.transaction() as tx:
             config = await gateway_config(tx, await _get(tx, id))
+        return await self._runtimes.pbx.test_connection(config)
+
+    async def test_unsaved(self, spec: GatewaySpec, id: str | None = None) -> Sequence[Check]:
+        """Run the connection test (R3) with settings not saved yet (the admin page tests
+        the form before "Speichern"); passwords given as ``None`` are those stored for
+        gateway ``id``. Nothing is stored."""
+        spec = _check(spec, creating=id is None)
+        async with self._store.transaction() as tx:
+            if id is not None:
+                await _get(tx, id)
+                config = await gateway_config(tx, _record(id, spec))
+            else:
+                assert spec.monitoring_password is not None  # _check: required when creating
+                identity = await tx.installation.identity()
+                config = GatewayConfig(
+                    gateway_id="unsaved",
+                    name=spec.name,
+                    xsi_urls=spec.xsi_urls,
+                    monitoring=Credentials(
+                        spec.monitoring_username, Secret(spec.monitoring_password)
+                    ),
+                    event_timeout_s=spec.event_timeout_s,
+                    tls_ca_file=spec.tls_ca_file,
+                    channel_set_id=identity.channel_set_id,
+                    application_id=identity.application_id,
+                )
+        if spec.monitoring_password is not None:
+            monitoring = Credentials(spec.monitoring_username, Secret(spec.monitoring_password))
+            config = replace(config, monitoring=monitoring)
+        if spec.proxy is None:
+            config = replace(config, proxy=None)
+        elif spec.proxy.password is not None and spec.proxy.username:
+            credentials = Credentials(spec.proxy.username, Secret(spec.proxy.password))
+            config = replace(config, proxy=ProxyConfig(spec.proxy.url, credentials))
+        elif config.proxy is None:
+            config = replace(config, proxy=ProxyConfig(spec.proxy.url))
         return await self._runtimes.pbx.test_connection(config)
 
     async def log(self, id: str, query: LogQuery) -> Sequence[LogEntry]:

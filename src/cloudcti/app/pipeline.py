@@ -26,6 +26,7 @@ from cloudcti.app.clock import Clock
 from cloudcti.app.line_book import LineBook, LineInfo
 from cloudcti.app.views import journal_record
 from cloudcti.domain.events import DomainEvent, JournalEntryCreated
+from cloudcti.domain.forwarding import ServiceInfo
 from cloudcti.domain.lines import LineState
 from cloudcti.store import Store, Transaction
 from cloudcti.xsi import SubscriptionEvent
@@ -69,6 +70,7 @@ class EventPipeline:
         self._task: asyncio.Task[None] | None = None
         self._handled = 0
         self._busy = False
+        self._lock = asyncio.Lock()  # a batch and a service feed never interleave
         self.batches: list[int] = []
         """Sizes of the last committed batches (at most 100 kept), for tests and benchmarks."""
 
@@ -151,14 +153,36 @@ class EventPipeline:
         scratch: dict[str, LineState] = {}
         messages: list[LineEvents] = []
         now = self._clock()
-        async with self._store.transaction() as tx:
-            for pending in batch:
-                message = await self._apply(tx, pending.gateway_id, pending.event, scratch, now)
-                if message is not None:
-                    messages.append(message)
-            await self._prune(tx, {p.gateway_id for p in batch}, now, len(batch))
-        self._states.update(scratch)
+        async with self._lock:
+            async with self._store.transaction() as tx:
+                for pending in batch:
+                    message = await self._apply(tx, pending.gateway_id, pending.event, scratch, now)
+                    if message is not None:
+                        messages.append(message)
+                await self._prune(tx, {p.gateway_id for p in batch}, now, len(batch))
+            self._states.update(scratch)
         return messages
+
+    async def apply_services(
+        self, gateway_id: str, pbx_user_id: str, infos: Sequence[ServiceInfo], now: int
+    ) -> tuple[LineState, LineEvents] | None:
+        """Apply service settings read from the PBX (Xsi-Actions ``GET services/…``) to the
+        line of ``pbx_user_id`` as if an event had carried them, never interleaved with a
+        batch; the new state and what changed. ``None`` if the gateway has no such line."""
+        async with self._lock:
+            async with self._store.transaction() as tx:
+                info = await self.book.find(tx, gateway_id, pbx_user_id)
+                if info is None:
+                    return None
+                line = await tx.lines.get(info.line_id)
+            state = self._state_of(info, {})
+            events: list[DomainEvent] = []
+            for service in infos:
+                state, found = state.with_service(service, now)
+                events.extend(found)
+            self._states[info.line_id] = state
+        user_id = line.user_id if line is not None else None
+        return state, LineEvents(info.line_id, user_id, tuple(events))
 
     async def _apply(
         self,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from cloudcti import __version__
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
+from cloudcti.web import admin_ui, client_ui
 from cloudcti.web.api import (
     auth,
     calls,
@@ -29,6 +30,7 @@ from cloudcti.web.api import (
     users,
 )
 from cloudcti.web.problems import PROBLEM_RESPONSES, install_problem_handlers
+from cloudcti.web.security import SecurityHeaders
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -39,6 +41,8 @@ cloudcti's REST API (CONTRACT.md §2). Log in with `POST /api/v1/auth/token` and
 `Authorization: Bearer <token>`. Errors are `application/problem+json` with a stable
 `type` (`/problems/<slug>`); 422 lists the invalid fields in `errors`. Passwords are
 write-only: accepted on write, never returned; a PATCH without them keeps the stored ones.
+A request authenticated by the `cloudcti_token` cookie instead of the header must send
+`X-CSRF-Token` equal to the `cloudcti_csrf` cookie for POST, PUT, PATCH and DELETE (403).
 """
 
 
@@ -79,4 +83,7 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
         admin.include_router(module.router)
     api.include_router(admin)
     app.include_router(api)
+    admin_ui.mount(app)
+    client_ui.install(app)
+    app.add_middleware(SecurityHeaders, exempt=(f"{API_PREFIX}/docs",))
     return app

@@ -29,6 +29,7 @@ def describe(setup: DemoSetup, base_url: str) -> list[str]:
         f"API base:   {api}",
         f"OpenAPI:    {api}/openapi.json   (interactive: {api}/docs)",
         f"health:     {base_url}/healthz   {base_url}/readyz",
+        f"admin:      {base_url}/admin/   (the admin pages; log in as the admin below)",
         f"gateway:    {setup.gateway.name}: {setup.gateway.state} ({setup.gateway.state_reason})",
         "logins (POST /api/v1/auth/token):",
     ]
@@ -38,7 +39,7 @@ def describe(setup: DemoSetup, base_url: str) -> list[str]:
             text += "   line " + ", ".join(f"{x.extension} {x.number}" for x in login.lines)
         lines.append(text)
     lines.append(
-        "The web pages come with later issues; until then use the API (README: First 10 minutes)."
+        "The web pages come with later issues for the users; admins use the admin pages above."
     )
     return lines
 

@@ -8,7 +8,12 @@ from pydantic import BaseModel, Field
 from cloudcti.app.clock import iso
 from cloudcti.web.api.types import INPUT, Name, Password
 from cloudcti.web.problems import Problem
-from cloudcti.web.security import COOKIE_NAME, Cti, LoggedIn
+from cloudcti.web.security import (
+    Cti,
+    LoggedIn,
+    clear_session_cookies,
+    set_session_cookies,
+)
 
 __all__ = ["router"]
 
@@ -40,19 +45,12 @@ class Token(BaseModel):
 )
 async def login(body: Login, request: Request, response: Response, cti: Cti) -> Token:
     """Log in. The token is also set as an HttpOnly, SameSite=Lax cookie (Secure over
-    HTTPS) for the web pages."""
+    HTTPS) for the web pages, with the readable ``cloudcti_csrf`` cookie whose value a
+    cookie-authenticated unsafe request must echo in ``X-CSRF-Token``."""
     client = request.client.host if request.client else "unknown"
     issued = await cti.auth.login(body.username, body.password, client)
     max_age = max(0, (issued.expires_at - cti.clock()) // 1000)
-    response.set_cookie(
-        COOKIE_NAME,
-        issued.token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookies(response, request, issued.token, max_age)
     return Token(token=issued.token, expires_at=iso(issued.expires_at))
 
 
@@ -61,7 +59,5 @@ async def logout(principal: LoggedIn, request: Request, cti: Cti) -> Response:
     """Log out: the token used is revoked and the cookie cleared."""
     await cti.auth.logout(principal)
     response = Response(status_code=204)
-    response.delete_cookie(
-        COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
-    )
+    clear_session_cookies(response, request)
     return response

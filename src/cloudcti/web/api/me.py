@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cloudcti.app.users import UserSpec
 from cloudcti.web.api.lines import LineOut, line_out
@@ -16,6 +16,11 @@ from cloudcti.web.security import Cti, LoggedIn
 __all__ = ["router"]
 
 router = APIRouter(prefix="/users/me", tags=["me"])
+
+DEFAULT_PORTAL_URL = "https://cpbx-hilfe.deutschland-lan.de/"
+"""Where "reset password" leads when the gateway has no ``portal_url``: Telekom's Cloud PBX
+help portal, which links to the portal login (set the gateway's ``portal_url`` to your
+portal's start page)."""
 
 
 class Me(BaseModel):
@@ -28,6 +33,11 @@ class Me(BaseModel):
     language: Literal["de", "en"]
     lines: list[LineOut]
     pbx_credentials: PbxCredentialsOut
+    pbx_portal_url: str = Field(
+        description="The Cloud PBX portal's start page for a password reset (R18): the "
+        "`portal_url` of my first line's gateway, else " + DEFAULT_PORTAL_URL,
+        examples=[DEFAULT_PORTAL_URL],
+    )
 
 
 class MePatch(BaseModel):
@@ -50,6 +60,9 @@ class PbxCredentialsIn(BaseModel):
 async def _me(cti: Cti, user_id: str) -> Me:
     user = await cti.users.get(user_id)
     lines = await cti.lines.list(user_id=user_id)
+    portal = None
+    if lines:
+        portal = (await cti.gateways.get(lines[0].gateway_id)).portal_url
     return Me(
         id=user.id,
         username=user.username,
@@ -60,6 +73,7 @@ async def _me(cti: Cti, user_id: str) -> Me:
         pbx_credentials=PbxCredentialsOut.model_validate(
             user.pbx_credentials, from_attributes=True
         ),
+        pbx_portal_url=portal or DEFAULT_PORTAL_URL,
     )
 
 
