@@ -6,7 +6,10 @@ Fan-out is coalesced per contact: a change schedules the contact; further change
 ``COALESCE_S`` (a trailing window, at most ``MAX_DELAY_S`` after the first) are merged, and
 one frame per viewer carries the presence then current. A contact whose presence ends up
 as it was last sent makes no frames. Every user sees every user's presence (a company
-directory); the forwarding target is filtered per viewer (``app/rights.py``)."""
+directory); the forwarding target is filtered per viewer (``app/rights.py``). The presences at
+start are the baseline (``start``): clients read them with ``GET /contacts``; a line whose
+gateway is still connecting (``unknown``) keeps its presence, so a server start is no wave of
+frames, while a gateway going down or a line disabled is ``offline``."""
 
 from __future__ import annotations
 
@@ -35,7 +38,9 @@ __all__ = ["COALESCE_S", "MAX_DELAY_S", "PresenceService", "presence_json"]
 COALESCE_S = 0.1
 MAX_DELAY_S = 1.0
 _AVAILABLE = Presence(PresenceState.AVAILABLE)
-_MONITORED = frozenset({"in_service", "needs_user_auth"})
+_MONITORED = frozenset({"in_service", "needs_user_auth", "unknown"})
+"""Line states whose presence is known; ``unknown`` (the gateway is connecting) keeps it, so a
+server start is no wave of offline→available; ``disabled``/``out_of_service`` are offline."""
 _log = logging.getLogger(__name__)
 
 
@@ -88,6 +93,14 @@ class PresenceService:
             state = self._pipeline.states.get(line.id)
             presences.append(state.presence if state is not None else _AVAILABLE)
         return combine(presences)
+
+    async def start(self) -> None:
+        """Take every user's presence now as what clients know (they read it with
+        ``GET /contacts``), so that only changes from here on make frames."""
+        async with self._store.transaction() as tx:
+            users = [u.id for u in await tx.users.all()]
+        for user_id in users:
+            self._sent.setdefault(user_id, await self.of_user(user_id))
 
     async def of_user(self, user_id: str) -> Presence:
         """The user's presence (unfiltered)."""
