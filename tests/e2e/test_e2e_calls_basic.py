@@ -226,6 +226,10 @@ def test_a_wrong_stored_pbx_login_is_409_and_tried_only_once(site: Site) -> None
     me = site.api.get("/api/v1/users/me", headers=site.headers["david.fischer"]).json()
     assert me["pbx_credentials"]["state"] == "invalid"
     assert sim_calls(site) == []
+    # bad input is still 422, not 409
+    response = act(site, "david.fischer", "POST", "/calls", {"destination": "ring ring"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "destination"
 
 
 def test_a_failing_pbx_is_502_and_nothing_is_dialled(site: Site) -> None:

@@ -8,7 +8,8 @@ Choices the contract leaves open:
   with what is known: state ``dialing`` on the desk phone. ``destination`` is read with the
   line's gateway's dialing parameters (``030 1234567``, ``+49 30 …``, ``7770``, ``*21``).
 - With an ``Idempotency-Key`` a retry of the same dial returns the same call (its current
-  view) instead of dialling again; keys live in memory for 24 h (a restart forgets them).
+  view; ``ended`` once it is gone) instead of dialling again; keys are stored for 24 h, so
+  this holds across a server restart.
 - Decline is only for a ringing call (409 otherwise); drop ends a call in any state.
 - Swap (Makeln) holds this active call and takes back a held call of the same line: the call
   it is a consultation of, else the oldest held call. It never uses
@@ -19,8 +20,10 @@ Choices the contract leaves open:
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from cloudcti.app.call_watch import CallWatch
 from cloudcti.app.clock import Clock
@@ -57,8 +60,9 @@ DIAL_WAIT_S = 2.0
 
 @dataclass(frozen=True, slots=True)
 class Dialled:
-    """Where a destination goes: ``address`` as sent to the PBX, ``remote`` as users see it."""
+    """A destination on a line: ``address`` as sent to the PBX, ``remote`` as users see it."""
 
+    line_id: str
     address: str
     remote: Remote
 
@@ -87,7 +91,7 @@ class CallControl:
         self._states = states
         self.watch = watch
         self._clock = clock
-        self._keys: IdempotencyKeys[Call] = IdempotencyKeys(clock)
+        self._keys = IdempotencyKeys(store, clock)
 
     # --- looking calls up ----------------------------------------------------------------
 
@@ -121,19 +125,22 @@ class CallControl:
     # --- dialling ------------------------------------------------------------------------
 
     async def dialled(self, user_id: str, destination: str, line_id: str | None) -> Dialled:
-        """What ``destination`` means on the user's line (its gateway's dialing parameters);
-        ``InvalidInputError`` on field ``destination`` if it is no number."""
+        """What ``destination`` means on the user's line ``line_id`` (default: the first
+        enabled one, as ``UserPbx.line`` picks it) with its gateway's dialing parameters.
+        ``NotFoundError`` for a line that is not the user's; ``InvalidInputError`` on field
+        ``destination`` if it is no number."""
         async with self._store.transaction() as tx:
-            lines = await tx.lines.all(user_id=user_id)
-            line = next((x for x in lines if x.id == line_id or line_id is None), None)
+            lines = sorted(await tx.lines.all(user_id=user_id), key=lambda x: (x.disabled, x.id))
+            if line_id is None:
+                line = next((x for x in lines if not x.disabled), None)
+            else:
+                line = next((x for x in lines if x.id == line_id), None)
             if line is None:
-                raise NotFoundError(f"you have no line {line_id}")
+                raise NotFoundError(f"you have no line {line_id or 'enabled'}")
             gateway = await tx.gateways.get(line.gateway_id)
-            record = (
-                None
-                if gateway is None
-                else await tx.dialing_parameters.get(gateway.dialing_parameters_id)
-            )
+            record = None
+            if gateway is not None:
+                record = await tx.dialing_parameters.get(gateway.dialing_parameters_id)
             if gateway is None or record is None:
                 raise NotFoundError(f"the gateway of line {line.id} is gone")
             directory = await directory_for(tx, gateway.dialing_parameters_id)
@@ -143,7 +150,7 @@ class CallControl:
         except NumberError as error:
             raise InvalidInputError.field("destination", str(error)) from None
         remote = Remote(number=number.e164, display=display(number, params, directory))
-        return Dialled(to_pbx(number, params), remote)
+        return Dialled(line.id, to_pbx(number, params), remote)
 
     async def dial(
         self,
@@ -156,22 +163,24 @@ class CallControl:
         first); the new call. A retry with the same ``idempotency_key`` returns that call."""
         if idempotency_key is None:
             return await self._dial(user_id, destination, line_id)
-        request = (destination.strip(), line_id)
-        call, repeated = await self._keys.run(
-            user_id, idempotency_key, request, lambda: self._dial(user_id, destination, line_id)
-        )
+
+        async def dial_once() -> tuple[int, str]:
+            return 201, _call_text(await self._dial(user_id, destination, line_id))
+
+        request = json.dumps(["dial", destination.strip(), line_id])
+        _, text, repeated = await self._keys.run(user_id, idempotency_key, request, dial_once)
+        call = _call_from_text(text)
         if not repeated:
             return call
         return self.current(call.line_id, call.id) or ended(call, self._clock())
 
     async def _dial(self, user_id: str, destination: str, line_id: str | None) -> Call:
-        target = await self.pbx.line(user_id, line_id)
-        dialled = await self.dialled(user_id, destination, target.line.id)
+        dialled = await self.dialled(user_id, destination, line_id)
+        line = dialled.line_id
         body = await self.pbx.send(
-            user_id, lambda pbx_user: new_call(pbx_user, dialled.address), line_id=target.line.id
+            user_id, lambda pbx_user: new_call(pbx_user, dialled.address), line_id=line
         )
         info = start_info(body)
-        line = target.line.id
         shown = await self.watch.until(lambda: self.current(line, info.call_id), DIAL_WAIT_S)
         if shown is not None:
             return shown
@@ -244,3 +253,23 @@ class CallControl:
             if candidate.id == call.consult_of:
                 return candidate
         return held[0] if held else None
+
+
+def _call_text(call: Call) -> str:
+    """A call as stored with its idempotency key (epoch ms, enums by value)."""
+    return json.dumps(asdict(call), default=str)
+
+
+def _call_from_text(text: str) -> Call:
+    """The call ``_call_text`` stored."""
+    data: dict[str, Any] = json.loads(text)
+    return Call(
+        **{
+            **data,
+            "direction": Direction(data["direction"]),
+            "state": CallState(data["state"]),
+            "remote": Remote(**data["remote"]),
+            "device": Device(data["device"]),
+            "features": tuple(Feature(f) for f in data["features"]),
+        }
+    )

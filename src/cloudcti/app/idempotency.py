@@ -1,73 +1,79 @@
 """``IdempotencyKeys``: what a request with an ``Idempotency-Key`` header produced, per user,
-so that a retry returns the same result instead of doing it again.
+so that a retry returns the same outcome instead of doing it again.
 
-Kept in memory for ``KEEP_MS`` (24 h): a server restart forgets the keys, so a retry sent
-across a restart dials again (documented in the README). A request with a key waits for an
-earlier one with the same key still running; a key reused for a different request is a
-conflict."""
+Outcomes are stored in the database (``idempotency_keys``) for ``IDEMPOTENCY_KEEP_MS``
+(24 h; the retention job purges older ones), so a retry after a server restart is still
+recognised. In one process a request waits for an earlier one with the same key still
+running; a key reused for a different request is a conflict; a failed request is not
+remembered, so its retry tries again."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+import hashlib
+from collections.abc import Awaitable, Callable
 
 from cloudcti.app.clock import Clock
 from cloudcti.app.errors import ConflictError
+from cloudcti.app.retention import IDEMPOTENCY_KEEP_MS
+from cloudcti.store import IdempotencyRecord, Store
 
-__all__ = ["KEEP_MS", "IdempotencyKeys"]
-
-KEEP_MS = 24 * 3600 * 1000
-"""How long a key's result is remembered."""
-
-T = TypeVar("T")
+__all__ = ["IdempotencyKeys"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry(Generic[T]):
-    request: Hashable
-    result: T
-    at: int
+def _hash(request: str) -> str:
+    return hashlib.sha256(request.encode()).hexdigest()
 
 
-class IdempotencyKeys(Generic[T]):
-    """Results of keyed requests by ``(user_id, key)``, remembered for ``KEEP_MS``."""
+class IdempotencyKeys:
+    """Outcomes of keyed requests by ``(user_id, key)``: an HTTP status and a text body."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
         self._clock = clock
-        self._entries: dict[tuple[str, str], _Entry[T]] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
     async def run(
         self,
         user_id: str,
         key: str,
-        request: Hashable,
-        do: Callable[[], Awaitable[T]],
-    ) -> tuple[T, bool]:
-        """``(do(), False)`` the first time; ``(the first result, True)`` on a retry with the
-        same key and ``request``. ``ConflictError`` if the key was used for another request.
-        A failed ``do`` is not remembered, so a retry tries again."""
+        request: str,
+        do: Callable[[], Awaitable[tuple[int, str]]],
+    ) -> tuple[int, str, bool]:
+        """``(*do(), False)`` the first time; ``(*the first outcome, True)`` on a retry with
+        the same key and ``request`` (a text naming what was asked) within 24 h.
+        ``ConflictError`` if the key was used for another request."""
         slot = (user_id, key)
-        lock = self._locks.setdefault(slot, asyncio.Lock())
-        async with lock:
-            self._forget_old()
-            entry = self._entries.get(slot)
-            if entry is not None:
-                if entry.request != request:
-                    raise ConflictError(
-                        "this Idempotency-Key was already used for a different request"
-                    )
-                return entry.result, True
-            result = await do()
-            self._entries[slot] = _Entry(request, result, self._clock())
-            return result, False
-
-    def _forget_old(self) -> None:
-        cutoff = self._clock() - KEEP_MS
-        for slot in [s for s, e in self._entries.items() if e.at < cutoff]:
-            del self._entries[slot]
-            lock = self._locks.get(slot)
-            if lock is not None and not lock.locked():
+        lock, users = self._locks.get(slot, (asyncio.Lock(), 0))
+        self._locks[slot] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._run(user_id, key, _hash(request), do)
+        finally:
+            lock, users = self._locks[slot]
+            if users == 1:
                 del self._locks[slot]
+            else:
+                self._locks[slot] = (lock, users - 1)
+
+    async def _run(
+        self,
+        user_id: str,
+        key: str,
+        request_hash: str,
+        do: Callable[[], Awaitable[tuple[int, str]]],
+    ) -> tuple[int, str, bool]:
+        cutoff = self._clock() - IDEMPOTENCY_KEEP_MS
+        async with self._store.transaction() as tx:
+            found = await tx.idempotency.get(user_id, key)
+        if found is not None and found.created_at >= cutoff:
+            if found.request_hash != request_hash:
+                raise ConflictError("this Idempotency-Key was already used for another request")
+            return found.status, found.response, True
+        status, response = await do()
+        record = IdempotencyRecord(user_id, key, request_hash, status, response, self._clock())
+        async with self._store.transaction() as tx:
+            if found is not None:  # expired, not yet purged by the retention job
+                await tx.idempotency.purge_older_than(cutoff)
+            await tx.idempotency.remember(record)
+        return status, response, False

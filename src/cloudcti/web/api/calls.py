@@ -50,7 +50,7 @@ IdempotencyKey = Annotated[
         max_length=200,
         pattern=_PRINTABLE,
         description="A retry with the same key returns the same call instead of dialling "
-        "again (kept 24 h, in memory: a server restart forgets the keys).",
+        "again (kept 24 h per user); the key reused for another request is 409.",
     ),
 ]
 
