@@ -1,15 +1,16 @@
-"""Presence of users (CONTRACT.md §2.1 ``Presence``, R12, R13): computed from their lines'
-live state, shown to each viewer with the forwarding target only where the rights allow,
-and fanned out as ``presence_updated`` frames.
+"""Presence of users (CONTRACT.md §2.1 ``Presence``, R12, R13): computed from their lines' live
+state, shown to each viewer with the forwarding target only where the rights allow, and
+fanned out as ``presence_updated`` frames.
 
 Fan-out is coalesced per contact: a change schedules the contact; further changes within
 ``COALESCE_S`` (a trailing window, at most ``MAX_DELAY_S`` after the first) are merged, and
-one frame per viewer carries the presence then current. A contact whose presence ends up
-as it was last sent makes no frames. Every user sees every user's presence (a company
-directory); the forwarding target is filtered per viewer (``app/rights.py``). The presences at
-start are the baseline (``start``): clients read them with ``GET /contacts``; a line whose
-gateway is still connecting (``unknown``) keeps its presence, so a server start is no wave of
-frames, while a gateway going down or a line disabled is ``offline``."""
+one frame per viewer carries the presence then current. A contact whose presence ends up as
+it was last sent makes no frames. Every user sees every colleague's presence (a company
+directory; not their own, which their calls and forwarding frames already tell them); the
+forwarding target is filtered per viewer (``app/rights.py``). The presences at start are the
+baseline (``start``): clients read them with ``GET /contacts``; a line whose gateway is
+still connecting (``unknown``) keeps its presence, so a server start is no wave of frames,
+while a gateway going down or a line disabled is ``offline``."""
 
 from __future__ import annotations
 
@@ -171,7 +172,7 @@ class PresenceService:
             if self._sent.get(subject) == presence:
                 continue
             self._sent[subject] = presence
-            for viewer in viewers:
+            for viewer in (v for v in viewers if v != subject):
                 seen = presence_for_viewer(presence, viewer, subject, rights)
                 data = {"user_id": subject, "presence": presence_json(seen)}
                 self._bus.publish(UserFrame(viewer, "presence_updated", data))
