@@ -61,7 +61,7 @@ from cloudcti.domain.forwarding import (
     unassigned,
     with_service,
 )
-from cloudcti.domain.journal import CallHistory, entry_for
+from cloudcti.domain.journal import CallHistory, continued, entry_for
 from cloudcti.domain.numbers import EMPTY_DIRECTORY, DialingParameters, Directory
 from cloudcti.domain.presence import Presence, presence_of
 from cloudcti.xsi import Call as XsiCall
@@ -83,6 +83,7 @@ from cloudcti.xsi import (
     Event,
     HookStatus,
     HookStatusEvent,
+    Personality,
     RemoteOffice,
     RemoteOfficeEvent,
     ServiceEvent,
@@ -462,6 +463,50 @@ class LineState:
         new_state, diff = self._diff(state, now, ended_at={})
         return new_state, events + diff
 
+    def _carry_on(self, endings: Sequence[tuple[Call, TrackedCall]]) -> tuple[LineState, set[str]]:
+        """Ended legs that a live leg continues hand their history on to it (the
+        conversation is journalled once, when its last leg ends); the ids of the ended legs
+        that are journalled now."""
+        tracked = dict(self.tracked)
+        journalled: set[str] = set()
+        for final, old in endings:
+            successor = self._successor(old, tracked)
+            if successor is None:
+                journalled.add(final.id)
+                continue
+            later = tracked[successor]
+            history = continued(old.history, final, later.history)
+            tracked[successor] = replace(later, history=history)
+        if len(journalled) == len(endings):
+            return self, journalled
+        return replace(self, tracked=tracked), journalled
+
+    def _successor(self, old: TrackedCall, live: Mapping[str, TrackedCall]) -> str | None:
+        """The live leg that continues the ended, connected leg ``old`` on another of the
+        user's devices (call pull / relocate): a leg the PBX originated after ``old`` began,
+        with the same ``extTrackingId`` (what the PBX keeps for the moved call) or, where it
+        issues a new one, with the same remote party on another device. A leg redirected
+        away (transfer, forwarding) or never answered is continued by nothing."""
+        if old.leg.redirect is not None or old.history.answered_at is None:
+            return None
+        if old.history.feature_code:
+            return None
+        config = self.config
+        remote = remote_of(old.leg.remote_party, config.params, config.directory).number
+        newest_first = sorted(live.items(), key=lambda kv: kv[1].leg.start_time, reverse=True)
+        for cid, candidate in newest_first:
+            leg = candidate.leg
+            if leg.personality is not Personality.ORIGINATOR:
+                continue
+            if leg.start_time < old.leg.start_time or cid == old.leg.call_id:
+                continue
+            if leg.ext_tracking_id == old.leg.ext_tracking_id:
+                return cid
+            number = remote_of(leg.remote_party, config.params, config.directory).number
+            if remote is not None and number == remote and candidate.device != old.device:
+                return cid
+        return None
+
     def _diff(
         self, state: LineState, now: int, *, ended_at: Mapping[str, int]
     ) -> tuple[LineState, list[DomainEvent]]:
@@ -469,6 +514,13 @@ class LineState:
         before = self._views()
         ending = {cid for cid in ended_at if cid in state.tracked or cid in before}
         after_state = state._remember_ended(ending) if ending else state
+        endings: list[tuple[Call, TrackedCall]] = []
+        views = state._views() if ending else {}
+        for cid in ending:
+            last = views.get(cid) or before[cid]
+            tracked = state.tracked.get(cid) or self.tracked[cid]
+            endings.append((ended(last, ended_at[cid]), tracked))
+        after_state, journalled = after_state._carry_on(endings)
         after = after_state._views()
         events: list[DomainEvent] = []
         for cid, call in after.items():
@@ -476,14 +528,11 @@ class LineState:
                 events.append(CallCreated(call))
             elif before[cid] != call:
                 events.append(CallUpdated(call))
-        for cid in ending:
-            last = state._views().get(cid) or before[cid]
-            tracked = state.tracked.get(cid) or self.tracked[cid]
-            final = ended(last, ended_at[cid])
-            if cid not in before:
-                events.append(CallCreated(last))
+        for final, tracked in endings:
+            if final.id not in before:
+                events.append(CallCreated(views[final.id]))
             events.append(CallEnded(final))
-            entry = entry_for(final, tracked.history)
+            entry = entry_for(final, tracked.history) if final.id in journalled else None
             if entry is not None:
                 events.append(JournalEntryCreated(entry))
         if state.forwarding != self.forwarding:
