@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection
+from websockets.sync.connection import Connection
 
 from tests.e2e.calls_rig import (
     act,
@@ -41,7 +41,7 @@ def _clean(site: Site) -> Iterator[None]:
         no_calls(site, person)
 
 
-def journal_frames(ws: ClientConnection) -> list[dict[str, Any]]:
+def journal_frames(ws: Connection) -> list[dict[str, Any]]:
     """Every ``journal_entry_created`` frame: read until the first, then until the socket
     stayed quiet for ``SETTLE_S``."""
     found: list[dict[str, Any]] = []
@@ -177,3 +177,34 @@ def test_a_blind_transferred_call_is_one_entry(site: Site) -> None:
     (entry,) = new_entries(site, before)
     assert entry == frame
     assert (entry["call_id"], entry["status"]) == (call_id, "answered")
+
+
+def test_the_openapi_document_declares_calls_and_journal_entries(site: Site) -> None:
+    document = site.api.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    paths = document["paths"]
+    for path, model in (
+        ("/api/v1/users/me/calls", "Call"),
+        ("/api/v1/users/me/journal", "JournalEntry"),
+    ):
+        content = paths[path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert content["schema"]["items"] == {"$ref": f"#/components/schemas/{model}"}
+    entry = schemas["JournalEntry"]
+    assert (
+        set(entry["properties"])
+        == set(entry["required"])
+        == {
+            "id",
+            "call_id",
+            "line_id",
+            "direction",
+            "remote",
+            "status",
+            "device",
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "duration_s",
+        }
+    )
+    assert "not_reached" in entry["properties"]["status"]["enum"]
