@@ -45,6 +45,7 @@ test: system-deps install lint types imports postgres pytest
 bench: install
 	$(BIN)/python bench/xsi_decode.py
 	$(BIN)/python bench/journal.py
+	$(BIN)/python bench/e2e_latency.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 from cloudcti.app import CloudCti
 from cloudcti.app.demo import set_up_demo
 from cloudcti.sim.server import SimServer
-from tests.e2e.e2e_rig import ANNA, demo_company, frames_until, recv, until
+from tests.e2e.e2e_rig import ANNA, BEN, demo_company, demo_site, frames_until, recv, until
 from tests.web.server import login, serve, settings_for
 
 PORTAL_PASSWORD = "Im-Portal-Geaendert-4u"
@@ -177,3 +177,17 @@ def test_a_password_changed_in_the_portal_is_tried_three_times_over_four_restart
                 )
                 assert [(r["method"], r["status"]) for r in checks] == [("GET", 200)]
         assert not _anna(control)["locked"]
+
+
+def test_a_colleagues_login_is_refused_naming_both_pbx_users(tmp_path: Path) -> None:
+    with demo_site(tmp_path, without_pbx_login=("anna.schmidt",)) as site:
+        assert site.company is not None
+        headers = site.headers["anna.schmidt"]
+        body = {"username": BEN, "password": site.company.pbx_password}
+        refused = site.api.put(PATH, headers=headers, json=body)
+        assert refused.status_code == 422, refused.text
+        detail = refused.json()["detail"]
+        assert BEN in detail
+        assert ANNA in detail
+        me = site.api.get("/api/v1/users/me", headers=headers).json()
+        assert me["pbx_credentials"] == {"state": "missing", "failed_attempts": 0}

@@ -24,9 +24,11 @@ from cloudcti.domain.events import (
 )
 from cloudcti.store import FrameRecord, Store
 
-__all__ = ["Frame", "FrameHub", "FrameLog", "frame_data"]
+__all__ = ["MAX_PENDING_FRAMES", "Connection", "Frame", "FrameHub", "FrameLog", "frame_data"]
 
 PRUNE_EVERY = 200
+MAX_WRITE_BATCH = 200
+"""Bus messages whose frames are stored in one transaction (those queued meanwhile)."""
 _log = logging.getLogger(__name__)
 
 
@@ -52,30 +54,63 @@ def frame_data(event: DomainEvent, user_id: str) -> dict[str, Any] | None:
     return None
 
 
-class FrameHub:
-    """The live connections of every user: each connection gets a queue of new frames."""
+MAX_PENDING_FRAMES = 1000
+"""Frames a connection may have waiting to be sent; beyond that it is ``overflowed``."""
+
+
+class Connection:
+    """One live connection of a user: its frames not yet sent, and whether it fell too far
+    behind (then it receives nothing more and should be closed; the client resumes)."""
 
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[Frame]]] = {}
+        self.queue: asyncio.Queue[Frame] = asyncio.Queue()
+        self.overflowed = asyncio.Event()
+
+    def overflow(self) -> None:
+        """Drop the waiting frames and mark the connection as fallen behind."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.overflowed.set()
+
+
+class FrameHub:
+    """The live connections of every user; each holds at most ``max_pending`` unsent frames,
+    so a client that does not read costs bounded memory."""
+
+    def __init__(self, max_pending: int | None = None) -> None:
+        self.max_pending = MAX_PENDING_FRAMES if max_pending is None else max_pending
+        self._connections: dict[str, set[Connection]] = {}
 
     @contextlib.contextmanager
-    def connect(self, user_id: str) -> Iterator[asyncio.Queue[Frame]]:
-        """A queue receiving the user's frames from now on, for the block's duration."""
-        queue: asyncio.Queue[Frame] = asyncio.Queue()
-        self._queues.setdefault(user_id, set()).add(queue)
+    def connect(self, user_id: str) -> Iterator[Connection]:
+        """A connection receiving the user's frames from now on, for the block's duration."""
+        connection = Connection()
+        self._connections.setdefault(user_id, set()).add(connection)
         try:
-            yield queue
+            yield connection
         finally:
-            queues = self._queues.get(user_id, set())
-            queues.discard(queue)
-            if not queues:
-                self._queues.pop(user_id, None)
+            self._drop(user_id, connection)
+
+    def connections(self, user_id: str) -> int:
+        """How many live connections the user has."""
+        return len(self._connections.get(user_id, ()))
 
     def deliver(self, user_id: str, frames: list[Frame]) -> None:
-        """Hand frames to every live connection of the user."""
-        for queue in self._queues.get(user_id, ()):
+        """Hand frames to every live connection of the user; a connection that would hold
+        more than ``max_pending`` is overflowed and dropped instead."""
+        for connection in list(self._connections.get(user_id, ())):
+            if connection.queue.qsize() + len(frames) > self.max_pending:
+                connection.overflow()
+                self._drop(user_id, connection)
+                continue
             for frame in frames:
-                queue.put_nowait(frame)
+                connection.queue.put_nowait(frame)
+
+    def _drop(self, user_id: str, connection: Connection) -> None:
+        connections = self._connections.get(user_id, set())
+        connections.discard(connection)
+        if not connections:
+            self._connections.pop(user_id, None)
 
 
 class FrameLog:
@@ -88,7 +123,8 @@ class FrameLog:
         self._latest: dict[str, int] = {}
         self._inbox: asyncio.Queue[BusMessage] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._batches = 0
+        self.writes = 0
+        """Transactions written so far (for tests and benchmarks)."""
 
     def on_message(self, message: BusMessage) -> None:
         """The bus subscriber: queue the message for the background task."""
@@ -128,34 +164,44 @@ class FrameLog:
 
     async def _run(self) -> None:
         while True:
-            message = await self._inbox.get()
+            messages = [await self._inbox.get()]
+            while len(messages) < MAX_WRITE_BATCH and not self._inbox.empty():
+                messages.append(self._inbox.get_nowait())
             try:
-                await self._write(message)
+                await self._write(messages)
             except Exception:  # one failed write must not end the stream; clients resync
-                _log.exception("writing frames for a user failed")
+                _log.exception("writing frames failed")
             finally:
-                self._inbox.task_done()
+                for _ in messages:
+                    self._inbox.task_done()
 
-    async def _write(self, message: BusMessage) -> None:
-        user_id = message.user_id
-        if user_id is None:
-            return
-        seq = await self.latest_seq(user_id)
-        frames: list[Frame] = []
-        for type, data in _frames_of(message, user_id):
-            seq += 1
-            frames.append(Frame(seq, type, data))
-        if not frames:
+    async def _write(self, messages: list[BusMessage]) -> None:
+        """Number the messages' frames per user, store them in one transaction, then hand
+        them to the connections (so a frame is only seen once it can be resumed from)."""
+        numbered: dict[str, list[Frame]] = {}
+        for message in messages:
+            user_id = message.user_id
+            if user_id is None:
+                continue
+            frames = numbered.setdefault(user_id, [])
+            seq = frames[-1].seq if frames else await self.latest_seq(user_id)
+            for type, data in _frames_of(message, user_id):
+                seq += 1
+                frames.append(Frame(seq, type, data))
+        numbered = {user_id: frames for user_id, frames in numbered.items() if frames}
+        if not numbered:
             return
         now = self._clock()
-        records = [FrameRecord(f.seq, f.type, json.dumps(f.data), now) for f in frames]
         async with self._store.transaction() as tx:
-            await tx.frames.append(user_id, records)
-            self._batches += 1
-            if self._batches % PRUNE_EVERY == 0:
+            for user_id, frames in numbered.items():
+                records = [FrameRecord(f.seq, f.type, json.dumps(f.data), now) for f in frames]
+                await tx.frames.append(user_id, records)
+            self.writes += 1
+            if self.writes % PRUNE_EVERY == 0:
                 await tx.frames.prune(now)
-        self._latest[user_id] = seq
-        self.hub.deliver(user_id, frames)
+        for user_id, frames in numbered.items():
+            self._latest[user_id] = frames[-1].seq
+            self.hub.deliver(user_id, frames)
 
 
 def _frames_of(message: BusMessage, user_id: str) -> list[tuple[str, dict[str, Any]]]:

@@ -90,7 +90,7 @@ class LineWatch:
             self._poked.clear()
             try:
                 await self.scan()
-            except Exception:  # the next tick tries again
-                _log.exception("comparing line states failed")
+            except Exception as error:  # e.g. the database busy: the next tick tries again
+                _log.warning("comparing line states failed: %r", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poked.wait(), self._interval_s)

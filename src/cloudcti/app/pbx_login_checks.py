@@ -88,12 +88,11 @@ class PbxLoginChecks:
         if target is None:
             return None
         config, credentials = target
-        async with self._parallel:
-            try:
-                result = await self._login.check_login(config, credentials)
-            except AppError as error:  # the PBX failed or did not answer: nothing to count
-                _log.info("PBX login check of user %s not done: %s", user_id, error.detail)
-                return None
+        try:
+            result = await self._login.check_login(config, credentials)
+        except AppError as error:  # the PBX failed or did not answer: nothing to count
+            _log.info("PBX login check of user %s not done: %s", user_id, error.detail)
+            return None
         if result.accepted:
             await self._attempts.stored_accepted(user_id, credentials)
             return "valid"
@@ -134,7 +133,8 @@ class PbxLoginChecks:
 
     async def _check_guarded(self, user_id: str) -> None:
         try:
-            await self.check(user_id)
+            async with self._parallel:  # a start checks every user: not all at once
+                await self.check(user_id)
         except Exception:  # a failed check must not end the others; logged
             _log.exception("PBX login check of user %s failed", user_id)
 

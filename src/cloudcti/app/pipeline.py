@@ -135,7 +135,8 @@ class EventPipeline:
             messages = await self._apply_all(batch)
         except Exception as error:
             if len(batch) == 1:
-                batch[0].done.set_exception(error)
+                if not batch[0].done.done():  # its caller may have been cancelled
+                    batch[0].done.set_exception(error)
                 return
             for pending in batch:  # one by one: a failing event must not fail the others
                 await self._commit([pending])
