@@ -172,6 +172,17 @@ class TrackedCall:
     history: CallHistory
     device: Device
     position: tuple[str, int] | None = None
+    before: tuple[CallHistory, Call] | None = None
+    """The conversation this leg continues (call pull, relocate): the ended leg's whole
+    history and its last view. Kept apart from ``history`` so the live view stays what the
+    PBX says about this leg."""
+
+    @property
+    def conversation(self) -> CallHistory:
+        """The history of the whole conversation up to this leg (what the journal uses)."""
+        if self.before is None:
+            return self.history
+        return continued(*self.before, self.history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,7 +410,8 @@ class LineState:
             feature_code=history.feature_code or address.lower().startswith(("tel:*", "tel:#")),
             detached=history.detached or leg.state is XsiCallState.DETACHED,
         )
-        return TrackedCall(leg=leg, history=history, device=device, position=position)
+        before = previous.before if previous is not None else None
+        return TrackedCall(leg, history, device, position, before)
 
     def _dials_voicemail_switch(self, leg: XsiCall) -> bool:
         address = leg.remote_party.address if leg.remote_party else None
@@ -474,9 +486,7 @@ class LineState:
             if successor is None:
                 journalled.add(final.id)
                 continue
-            later = tracked[successor]
-            history = continued(old.history, final, later.history)
-            tracked[successor] = replace(later, history=history)
+            tracked[successor] = replace(tracked[successor], before=(old.conversation, final))
         if len(journalled) == len(endings):
             return self, journalled
         return replace(self, tracked=tracked), journalled
@@ -485,11 +495,10 @@ class LineState:
         """The live leg that continues the ended, connected leg ``old`` on another of the
         user's devices (call pull / relocate): a leg the PBX originated after ``old`` began,
         with the same ``extTrackingId`` (what the PBX keeps for the moved call) or, where it
-        issues a new one, with the same remote party on another device. A leg redirected
+        issues a new one, with the same remote party on another known device. A leg redirected
         away (transfer, forwarding) or never answered is continued by nothing."""
-        if old.leg.redirect is not None or old.history.answered_at is None:
-            return None
-        if old.history.feature_code:
+        history = old.conversation
+        if old.leg.redirect is not None or history.answered_at is None or history.feature_code:
             return None
         config = self.config
         remote = remote_of(old.leg.remote_party, config.params, config.directory).number
@@ -503,7 +512,8 @@ class LineState:
             if leg.ext_tracking_id == old.leg.ext_tracking_id:
                 return cid
             number = remote_of(leg.remote_party, config.params, config.directory).number
-            if remote is not None and number == remote and candidate.device != old.device:
+            moved = candidate.device not in (Device.UNKNOWN, old.device)
+            if remote is not None and number == remote and moved:
                 return cid
         return None
 
@@ -532,7 +542,7 @@ class LineState:
             if final.id not in before:
                 events.append(CallCreated(views[final.id]))
             events.append(CallEnded(final))
-            entry = entry_for(final, tracked.history) if final.id in journalled else None
+            entry = entry_for(final, tracked.conversation) if final.id in journalled else None
             if entry is not None:
                 events.append(JournalEntryCreated(entry))
         if state.forwarding != self.forwarding:
