@@ -283,3 +283,44 @@ def test_the_old_leg_vanishing_from_a_snapshot_is_continued_too() -> None:
     _, events = run([s.call(CallReleasedEvent, released(on_mobile, T0 + 15_000))], state)
     (entry,) = entries(events)
     assert (entry.call_id, entry.duration_s) == ("v:0", 14)
+
+
+def test_a_consultation_sharing_the_held_calls_tracking_id_stays_its_own_entry() -> None:
+    """A real PBX may give the consultation leg the held call's ``extTrackingId``
+    (PROTOCOL.md §3.7 sample); the far end of the held call hangs up meanwhile."""
+    s = Subscription()
+    first = answered(leg("k:0", personality=OUT, tracking="536:1"), T0 + 1_000)
+    consult = leg("k:1", personality=OUT, remote=OTHER, tracking="536:1", start=T0 + 3_000)
+    talk = answered(consult, T0 + 4_000)
+    _, events = run(
+        [
+            s.call(CallOriginatedEvent, replace(first, state=X.ALERTING)),
+            s.call(CallAnsweredEvent, first),
+            s.call(CallHeldEvent, held(first, T0 + 2_000)),
+            s.call(CallOriginatedEvent, replace(consult, endpoint=desk())),
+            s.call(CallAnsweredEvent, talk),
+            s.call(CallReleasedEvent, released(held(first, T0 + 2_000), T0 + 5_000)),
+            s.call(CallReleasedEvent, released(talk, T0 + 9_000)),
+        ]
+    )
+    assert [(e.call_id, e.remote.number) for e in entries(events)] == [
+        ("k:0", "+493022334455"),
+        ("k:1", "+4940555666777"),
+    ]
+
+
+def test_a_withheld_caller_pulled_to_the_mobile_is_linked_by_the_tracking_id() -> None:
+    s = Subscription()
+    ring = leg("w:0", remote=None, tracking="44:1")
+    talk = answered(ring, T0 + 1_000)
+    pull, on_mobile = moved(talk, "w:1", T0 + 6_000, MOBILE)
+    _, events = run(
+        [
+            s.call(CallReceivedEvent, ring),
+            s.call(CallAnsweredEvent, talk),
+            *play(s, pull),
+            s.call(CallReleasedEvent, released(on_mobile, T0 + 16_000)),
+        ]
+    )
+    (entry,) = entries(events)
+    assert (entry.call_id, entry.remote.number, entry.duration_s) == ("w:0", None, 15)

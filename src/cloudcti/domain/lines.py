@@ -492,11 +492,12 @@ class LineState:
         return replace(self, tracked=tracked), journalled
 
     def _successor(self, old: TrackedCall, live: Mapping[str, TrackedCall]) -> str | None:
-        """The live leg that continues the ended, connected leg ``old`` on another of the
-        user's devices (call pull / relocate): a leg the PBX originated after ``old`` began,
-        with the same ``extTrackingId`` (what the PBX keeps for the moved call) or, where it
-        issues a new one, with the same remote party on another known device. A leg redirected
-        away (transfer, forwarding) or never answered is continued by nothing."""
+        """The live leg that continues the ended, connected leg ``old`` (call pull /
+        relocate): a leg the PBX originated after ``old`` began, on another known device of
+        the user, with the same remote party, or with the same ``extTrackingId`` where a
+        remote number is missing (withheld). The device condition keeps a consultation (same
+        phone; a real PBX may give it the held call's ``extTrackingId``) a call of its own. A
+        leg redirected away (transfer, forwarding) or never answered is continued by nothing."""
         history = old.conversation
         if old.leg.redirect is not None or history.answered_at is None or history.feature_code:
             return None
@@ -505,15 +506,17 @@ class LineState:
         newest_first = sorted(live.items(), key=lambda kv: kv[1].leg.start_time, reverse=True)
         for cid, candidate in newest_first:
             leg = candidate.leg
-            if leg.personality is not Personality.ORIGINATOR:
+            if leg.personality is not Personality.ORIGINATOR or cid == old.leg.call_id:
                 continue
-            if leg.start_time < old.leg.start_time or cid == old.leg.call_id:
+            if leg.start_time < old.leg.start_time:
                 continue
-            if leg.ext_tracking_id == old.leg.ext_tracking_id:
-                return cid
+            if candidate.device in (Device.UNKNOWN, old.device):
+                continue
             number = remote_of(leg.remote_party, config.params, config.directory).number
-            moved = candidate.device not in (Device.UNKNOWN, old.device)
-            if remote is not None and number == remote and moved:
+            if remote is not None and number is not None:
+                if number == remote:
+                    return cid
+            elif leg.ext_tracking_id == old.leg.ext_tracking_id:
                 return cid
         return None
 
