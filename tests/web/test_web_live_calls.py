@@ -201,9 +201,10 @@ def test_an_unanswered_call_is_missed_and_a_resumed_client_gets_what_it_missed(
         ws.send(json.dumps({"op": "resume", "since": seen}))
         replayed = [_recv(ws) for _ in range(latest - seen)]
         assert [f["seq"] for f in replayed] == list(range(seen + 1, latest + 1))
-        assert replayed[0]["type"] == "call_created"
-        assert replayed[-1]["type"] == "journal_entry_created"
-        assert replayed[-1]["data"]["id"] == journal[0]["id"]
+        calls = [f for f in replayed if f["type"].startswith(("call_", "journal_"))]
+        assert calls[0]["type"] == "call_created"  # line_updated/presence frames may interleave
+        entries = [f for f in calls if f["type"] == "journal_entry_created"]
+        assert [e["data"]["id"] for e in entries] == [journal[0]["id"]]
         ws.send(json.dumps({"op": "resume", "since": latest + 100}))
         assert _recv(ws) == {"type": "resync_required"}
     missed = live.api.get("/api/v1/users/me/journal?status=missed", headers=live.anna).json()
