@@ -17,6 +17,7 @@ from websockets.sync.client import connect
 from websockets.sync.connection import Connection
 
 from cloudcti.app import frames
+from cloudcti.web.api import events
 from tests.e2e.e2e_rig import ANNA, CALLER, Site, demo_site, frames_until, recv
 
 PERSON = "anna.schmidt"
@@ -107,3 +108,41 @@ def test_a_client_that_falls_behind_is_closed_and_resumes(
             missed = [recv(again), recv(again)]
             assert {f["type"] for f in missed} == {"call_ended", "journal_entry_created"}
             assert [f["seq"] for f in missed] == [created["seq"] + 1, created["seq"] + 2]
+
+
+def _fresh_token(site: Site) -> str:
+    assert site.company is not None
+    response = site.api.post(
+        "/api/v1/auth/token", json={"username": PERSON, "password": site.company.user_password}
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["token"])
+
+
+def _log_out(site: Site, token: str) -> None:
+    response = site.api.delete("/api/v1/auth/token", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 204, response.text
+
+
+def test_logging_out_closes_the_open_socket_at_its_next_message(site: Site) -> None:
+    token = _fresh_token(site)
+    with connect(f"{site.ws_url}?token={token}", open_timeout=5) as ws:
+        assert recv(ws)["type"] == "hello"
+        _log_out(site, token)
+        ws.send(json.dumps({"op": "ping"}))
+        closed = _read_until_closed(ws)
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == events.CLOSE_LOGGED_OUT
+
+
+def test_an_idle_socket_is_closed_soon_after_its_token_is_revoked(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(events, "TOKEN_CHECK_S", 0.2)
+    token = _fresh_token(site)
+    with connect(f"{site.ws_url}?token={token}", open_timeout=5) as ws:
+        assert recv(ws)["type"] == "hello"
+        _log_out(site, token)
+        closed = _read_until_closed(ws)  # no message sent: the periodic check closes it
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == events.CLOSE_LOGGED_OUT

@@ -6,7 +6,9 @@ Hardening: logged in by the cookie, a browser's ``Origin`` must be this server's
 and port as in ``Host``), else the handshake is refused (cross-site WebSocket hijacking; a
 ``?token=`` cannot be forged by another site). A connection that does not read its frames
 fast enough (``FrameHub.max_pending`` waiting) is closed with code ``CLOSE_TOO_SLOW`` (4008):
-the client reconnects and sends ``resume`` with the last ``seq`` it got."""
+the client reconnects and sends ``resume`` with the last ``seq`` it got. A token that is
+revoked (logout) or expires while the socket is open closes it with ``CLOSE_LOGGED_OUT``
+(4001): checked before each client message and every ``TOKEN_CHECK_S`` seconds."""
 
 from __future__ import annotations
 
@@ -23,10 +25,13 @@ from cloudcti.app.errors import NotAuthenticatedError
 from cloudcti.app.frames import Connection, Frame
 from cloudcti.web.security import COOKIE_NAME
 
-__all__ = ["CLOSE_TOO_SLOW", "router"]
+__all__ = ["CLOSE_LOGGED_OUT", "CLOSE_TOO_SLOW", "TOKEN_CHECK_S", "router"]
 
 CLOSE_TOO_SLOW = 4008
 """Close code: the client fell too far behind; reconnect and ``resume``."""
+CLOSE_LOGGED_OUT = 4001
+"""Close code: the token was revoked or expired; log in again."""
+TOKEN_CHECK_S = 15.0
 _CLOSE_WAIT_S = 2.0
 
 router = APIRouter()
@@ -62,12 +67,19 @@ class _Stream:
             self.sent_seq = max([since, *(f.seq for f in missed)])
 
 
-async def _user_id(cti: CloudCti, socket: WebSocket) -> str | None:
+def _token(socket: WebSocket) -> str | None:
     token = socket.query_params.get("token")
     if not token:
         token = socket.cookies.get(COOKIE_NAME)
         if not token or not _same_origin(socket):
             return None
+    return token
+
+
+async def _user_id(cti: CloudCti, token: str | None) -> str | None:
+    """The token's user, ``None`` if it is missing, revoked or expired."""
+    if not token:
+        return None
     try:
         return (await cti.auth.authenticate(token)).user_id
     except NotAuthenticatedError:
@@ -87,8 +99,9 @@ def _same_origin(socket: WebSocket) -> bool:
 async def events(socket: WebSocket) -> None:
     """The logged-in user's event stream."""
     cti: CloudCti = socket.app.state.cti
-    user_id = await _user_id(cti, socket)
-    if user_id is None:
+    token = _token(socket)
+    user_id = await _user_id(cti, token)
+    if token is None or user_id is None:
         await socket.close(code=status.WS_1008_POLICY_VIOLATION, reason="not logged in")
         return
     await socket.accept()
@@ -97,15 +110,24 @@ async def events(socket: WebSocket) -> None:
         stream = _Stream(socket, await live.latest_seq(user_id))
         await socket.send_json({"type": "hello", "data": {"seq": stream.sent_seq}})
         pusher = asyncio.create_task(_push(connection, stream))
-        listener = asyncio.create_task(_listen(cti, user_id, socket, stream))
+        login = _Login(cti, token)
+        listener = asyncio.create_task(_listen(cti, user_id, socket, stream, login))
         behind = asyncio.create_task(connection.overflowed.wait())
+        watcher = asyncio.create_task(login.watch())
+        tasks = (pusher, listener, behind, watcher)
         try:
-            await asyncio.wait({pusher, listener, behind}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (pusher, listener, behind):
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(pusher, listener, behind, return_exceptions=True)
-        if connection.overflowed.is_set():
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if login.ended:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    socket.close(code=CLOSE_LOGGED_OUT, reason="logged out: log in again"),
+                    _CLOSE_WAIT_S,
+                )
+        elif connection.overflowed.is_set():
             with contextlib.suppress(Exception):  # the client may be gone or not reading
                 await asyncio.wait_for(
                     socket.close(code=CLOSE_TOO_SLOW, reason="too slow: reconnect and resume"),
@@ -118,12 +140,39 @@ async def _push(connection: Connection, stream: _Stream) -> None:
         await stream.frames([await connection.queue.get()])
 
 
-async def _listen(cti: CloudCti, user_id: str, socket: WebSocket, stream: _Stream) -> None:
+class _Login:
+    """Whether the connection's token is still valid."""
+
+    def __init__(self, cti: CloudCti, token: str) -> None:
+        self._cti = cti
+        self._token = token
+        self.ended = False
+
+    async def valid(self) -> bool:
+        """Check the token now; once invalid, ``ended`` stays set."""
+        if not self.ended and await _user_id(self._cti, self._token) is None:
+            self.ended = True
+        return not self.ended
+
+    async def watch(self) -> None:
+        """Return once the token is no longer valid (checked every ``TOKEN_CHECK_S``)."""
+        while await self.valid():
+            await asyncio.sleep(TOKEN_CHECK_S)
+
+
+async def _listen(
+    cti: CloudCti, user_id: str, socket: WebSocket, stream: _Stream, login: _Login
+) -> None:
     with contextlib.suppress(WebSocketDisconnect):
         while True:
+            received = await socket.receive()
+            if received["type"] == "websocket.disconnect":
+                return
+            if not await login.valid():
+                return
             try:
-                message = json.loads(await socket.receive_text())
-            except (ValueError, KeyError):  # not JSON, or a binary message
+                message = json.loads(received["text"])
+            except (ValueError, KeyError, TypeError):  # not JSON, or a binary message
                 await stream.control({"type": "error", "data": {"detail": "not a JSON message"}})
                 continue
             op = message.get("op") if isinstance(message, dict) else None
