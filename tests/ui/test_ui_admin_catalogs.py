@@ -74,3 +74,27 @@ def test_a_missing_text_falls_back_to_german_then_to_the_key() -> None:
     assert i18n.translator("en")("flash.imported", n_created=5, n_skipped=1) == (
         "5 lines imported, 1 skipped."
     )
+
+
+def test_every_template_and_asset_is_declared_as_package_data() -> None:
+    """A normal install (not only ``pip install -e``) carries the pages' files."""
+    import fnmatch
+    import tomllib
+
+    root = PACKAGE.parents[1]  # src/cloudcti
+    pyproject = tomllib.loads((root.parents[1] / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["cloudcti"]
+    files = [p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
+    assert files
+    for path in files:
+        relative = path.relative_to(root).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+
+
+def test_the_services_field_messages_are_translated() -> None:
+    from cloudcti.web.admin_ui.base import field_error_text
+
+    de_t, en_t = i18n.translator("de"), i18n.translator("en")
+    assert field_error_text(de_t, "must not be empty") == "Darf nicht leer sein."
+    assert field_error_text(en_t, "must not be empty") == "Must not be empty."
+    assert field_error_text(de_t, "no user 42") == "no user 42"  # unknown: as worded

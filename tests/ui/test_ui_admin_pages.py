@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.e2e.e2e_rig import Site, demo_site
 from tests.ui.admin_rig import entered_off_loop, log_in
@@ -170,3 +170,113 @@ def test_the_login_page_speaks_the_browser_s_language(site: Site, browser: Brows
     with httpx.Client(base_url=site.url) as client:
         german = client.get("/admin/login", headers={"Accept-Language": "fr, de;q=0.5"})
     assert "<h1>Anmelden</h1>" in german.text
+
+
+def test_invalid_fields_are_shown_at_the_fields(
+    site: Site, admin: dict[str, str], page: Page
+) -> None:
+    log_in(page, site.url, "admin", ADMIN_PASSWORD)
+    page.goto(f"{site.url}/admin/gateways/new")
+    page.get_by_label("Name", exact=True).fill("Zweites Gateway")
+    page.get_by_label("Xsi-URLs").fill("ftp://pbx.example")
+    page.get_by_label("Benutzername (Monitoring-Benutzer)").fill("x@example.de")
+    page.get_by_label("Passwort (Monitoring-Benutzer)").fill("Getippt-Passw0rd")
+    page.get_by_role("button", name="Speichern").click()
+    urls = page.get_by_label("Xsi-URLs")
+    expect(urls).to_have_value("ftp://pbx.example")  # what was typed stays …
+    expect(page.get_by_label("Passwort (Monitoring-Benutzer)")).to_have_value(
+        ""
+    )  # … but no password
+    expect(page.locator(".field.invalid")).to_have_count(1)
+    expect(page.locator(".field.invalid")).to_contain_text(
+        "Muss eine http://- oder https://-Adresse mit Hostnamen sein."
+    )
+    expect(urls).to_have_attribute("aria-invalid", "true")
+    assert "Getippt-Passw0rd" not in page.content()
+    names = [g["name"] for g in site.api.get("/api/v1/admin/gateways", headers=admin).json()]
+    assert "Zweites Gateway" not in names
+
+
+def test_deleting_asks_first(site: Site, admin: dict[str, str], page: Page) -> None:
+    created = site.api.post("/api/v1/admin/locations", json={"name": "Filiale"}, headers=admin)
+    location = created.json()["id"]
+    log_in(page, site.url, "admin", ADMIN_PASSWORD)
+    page.goto(f"{site.url}/admin/locations/{location}")
+    questions: list[str] = []
+
+    def answer(dialog: Dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_role("button", name="Löschen").click()
+    expect(page.get_by_role("heading", name="Filiale")).to_be_visible()
+    assert site.api.get(f"/api/v1/admin/locations/{location}", headers=admin).status_code == 200
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    page.get_by_role("button", name="Löschen").click()
+    expect(page.locator(".flash")).to_have_text("Gelöscht.")
+    assert site.api.get(f"/api/v1/admin/locations/{location}", headers=admin).status_code == 404
+    assert questions == ["Wirklich löschen? Das lässt sich nicht rückgängig machen."] * 2
+
+
+def test_the_pbx_log_filters_pauses_and_downloads(
+    site: Site, admin: dict[str, str], page: Page, tmp_path: Path
+) -> None:
+    gateway = _ids(site, admin, "gateways")[0]
+    log_in(page, site.url, "admin", ADMIN_PASSWORD)
+    page.goto(f"{site.url}/admin/gateways/{gateway}/log")
+    rows = page.locator("#log-rows tr")
+    expect(rows.first).to_be_visible()
+    page.get_by_label("Richtung").select_option("state")
+    expect(rows.first).to_contain_text("gateway connected")
+    for text in rows.all_inner_texts():
+        assert "●" in text, text  # only state entries
+
+    page.get_by_role("button", name="Anhalten").click()
+    expect(page.get_by_role("button", name="Fortsetzen")).to_be_visible()
+    expect(page.locator("#log-status")).to_have_text("angehalten")
+    page.get_by_label("Richtung").select_option("in")  # a new filter: the rows start over …
+    site.sim_call("+4930224455", "7702")
+    page.wait_for_timeout(1_500)
+    expect(rows).to_have_count(0)  # … but nothing is fetched while paused
+    page.get_by_role("button", name="Fortsetzen").click()
+    expect(page.locator("#log-rows")).to_contain_text("CallReceivedEvent", timeout=3_000)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Als Datei herunterladen").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("pbx-log-")
+    target = tmp_path / "log.txt"
+    download.save_as(target)
+    text = target.read_text()
+    assert "CallReceivedEvent" in text
+    assert "\tin\t" in text
+    assert "\tout\t" not in text  # the page's direction filter applies to the file
+    assert site.company is not None
+    assert site.company.monitoring_password not in text
+
+
+def test_a_rejected_monitoring_password_warns_on_the_gateway_list(
+    site: Site, admin: dict[str, str], page: Page
+) -> None:
+    """Last in the module: the demo gateway is broken and then repaired."""
+    gateway = _ids(site, admin, "gateways")[0]
+    url = f"/api/v1/admin/gateways/{gateway}"
+    assert site.company is not None
+    site.api.patch(url, json={"monitoring": {"password": "Geaendert-1"}}, headers=admin)
+    try:
+        log_in(page, site.url, "admin", ADMIN_PASSWORD)
+        row = page.locator("tbody tr").first
+        for _ in range(50):
+            if "Anmeldung abgelehnt" in row.inner_text():
+                break
+            page.wait_for_timeout(200)
+            page.reload()
+        expect(row).to_contain_text("Anmeldung abgelehnt")
+        expect(row.locator(".warning")).to_contain_text("funktioniert keine Leitung mehr")
+    finally:
+        password = site.company.monitoring_password
+        site.api.patch(url, json={"monitoring": {"password": password}}, headers=admin)

@@ -33,11 +33,18 @@ def admin(site: Site) -> dict[str, str]:
 def browser_client(site: Site) -> Iterator[httpx.Client]:
     """A client logged in through ``/admin/login`` (cookies as a browser keeps them)."""
     with httpx.Client(base_url=site.url, timeout=15) as client:
-        response = client.post(
-            "/admin/login", data={"username": "admin", "password": ADMIN_PASSWORD}
-        )
+        response = admin_login(client)
         assert response.status_code == 303, response.text
         yield client
+
+
+def admin_login(
+    client: httpx.Client, username: str = "admin", password: str = ADMIN_PASSWORD, **extra: str
+) -> httpx.Response:
+    """Log in as a browser does: load the form (its token), then post it."""
+    token = _csrf_field(client.get("/admin/login").text)
+    data = {"username": username, "password": password, "csrf": token, **extra}
+    return client.post("/admin/login", data=data)
 
 
 def _csrf_field(html: str) -> str:
@@ -48,10 +55,7 @@ def _csrf_field(html: str) -> str:
 
 def test_the_login_sets_an_httponly_session_and_a_readable_csrf_cookie(site: Site) -> None:
     with httpx.Client(base_url=site.url, timeout=15) as client:
-        response = client.post(
-            "/admin/login",
-            data={"username": "admin", "password": ADMIN_PASSWORD, "next": "/admin/users"},
-        )
+        response = admin_login(client, next="/admin/users")
     assert response.status_code == 303
     assert response.headers["location"] == "/admin/users"
     cookies = response.headers.get_list("set-cookie")
@@ -66,26 +70,41 @@ def test_the_login_sets_an_httponly_session_and_a_readable_csrf_cookie(site: Sit
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/api/v1/x"])
 def test_the_login_never_redirects_off_the_admin_pages(site: Site, target: str) -> None:
     with httpx.Client(base_url=site.url, timeout=15) as client:
-        response = client.post(
-            "/admin/login", data={"username": "admin", "password": ADMIN_PASSWORD, "next": target}
-        )
+        response = admin_login(client, next=target)
     assert response.headers["location"] == "/admin/gateways"
 
 
 def test_wrong_password_and_non_admins_stay_on_the_login_page(site: Site) -> None:
     with httpx.Client(base_url=site.url, timeout=15) as client:
-        wrong = client.post("/admin/login", data={"username": "admin", "password": "nope-nope"})
+        wrong = admin_login(client, password="nope-nope")
         assert wrong.status_code == 401
         assert "Benutzername oder Passwort ist falsch." in wrong.text
-        user = client.post(
-            "/admin/login", data={"username": "anna.schmidt", "password": "Demo-Passw0rd"}
-        )
+        user = admin_login(client, "anna.schmidt", "Demo-Passw0rd")
         assert user.status_code == 401
         assert "nur mit der Rolle Administrator" in user.text
         assert "cloudcti_token" not in client.cookies
         page = client.get("/admin/gateways")
         assert page.status_code == 303
         assert page.headers["location"] == "/admin/login?next=/admin/gateways"
+
+
+def test_a_login_form_from_elsewhere_is_refused(site: Site) -> None:
+    """Login CSRF: a post without the token of a form this browser loaded logs nobody in."""
+    with httpx.Client(base_url=site.url, timeout=15) as client:
+        for data in (
+            {"username": "admin", "password": ADMIN_PASSWORD},
+            {"username": "admin", "password": ADMIN_PASSWORD, "csrf": "guessed"},
+        ):
+            response = client.post("/admin/login", data=data)
+            assert response.status_code == 400
+            assert "Anmeldeformular war abgelaufen" in response.text
+            assert "cloudcti_token" not in client.cookies
+        cookie = client.cookies["cloudcti_login_csrf"]
+        assert _csrf_field(response.text) == cookie  # a fresh form to try again
+        done = client.post(
+            "/admin/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf": cookie}
+        )
+        assert done.status_code == 303
 
 
 def test_a_user_logged_in_through_the_api_gets_403_on_the_admin_pages(site: Site) -> None:

@@ -50,6 +50,9 @@ def test_an_admin_follows_the_seed_chapter(fresh: Fresh, page: Page, artifacts_d
     page.get_by_label("Name", exact=True).fill("Musterfirma Cloud PBX")
     expect(page.get_by_label("Wahlparameter")).to_have_value(re.compile(".+"))
     page.get_by_label("Xsi-URLs").fill(fresh.sim.urls[0])
+    expect(page.get_by_label("Proxy-URL")).to_be_hidden()
+    page.get_by_role("link", name="Proxy-Einstellungen").click()  # R2: the proxy settings
+    expect(page.get_by_label("Proxy-URL")).to_be_focused()
     page.get_by_label("Benutzername (Monitoring-Benutzer)").fill(MONITOR)
     page.get_by_label("Passwort (Monitoring-Benutzer)").fill("Falsches-Passwort-1")
     page.get_by_role("button", name="Verbindung prüfen").click()
@@ -57,6 +60,10 @@ def test_an_admin_follows_the_seed_chapter(fresh: Fresh, page: Page, artifacts_d
     expect(top).to_be_visible()
     expect(top).to_contain_text("Authentifizierung")
     expect(page.locator("#check-result")).to_contain_text("fehlgeschlagen")
+    failed = page.locator("#check-list li.failed details").first
+    expect(failed.locator("summary")).to_have_text("✗ Authentifizierung")
+    expect(failed.locator("p")).to_contain_text("401")  # the expanded detail: the PBX's reason
+    expect(page.locator("#check-list li.ok")).to_have_count(4)  # url, dns, tcp_tls, proxy
     shot(page, artifacts_dir, "gateway-check-failed")
 
     page.get_by_label("Passwort (Monitoring-Benutzer)").fill(scenarios.MONITOR_PASSWORD)
@@ -134,3 +141,20 @@ def test_an_admin_follows_the_seed_chapter(fresh: Fresh, page: Page, artifacts_d
     expect(page.get_by_role("heading", name="Lines")).to_be_visible()
     page.get_by_role("button", name="Deutsch").click()
     expect(page.get_by_role("heading", name="Leitungen")).to_be_visible()
+
+
+def test_a_failed_import_says_why_at_the_top(fresh: Fresh, page: Page) -> None:
+    """After the walk (lines exist): the PBX answering 503 makes the import fail visibly."""
+    log_in(page, fresh.url)
+    page.get_by_role("link", name="Leitungen").click()
+    with httpx.Client(base_url=fresh.sim.urls[0], timeout=10) as sim:
+        fault = sim.post("/sim/v1/faults", json={"kind": "http_errors", "seconds": 5})
+        assert fault.status_code in (200, 201, 204), fault.text
+        try:
+            page.get_by_role("button", name=re.compile("Aus der Cloud PBX importieren")).click()
+            top = page.locator("#system-message")
+            expect(top).to_be_visible()
+            expect(top).to_contain_text("Import fehlgeschlagen")
+            expect(page.locator("tbody tr")).to_have_count(5)  # the lines are still listed
+        finally:
+            sim.delete("/sim/v1/faults")

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from cloudcti.app import CloudCti
 from cloudcti.app.auth import Principal
 from cloudcti.app.errors import FieldError, NotAuthenticatedError
 from cloudcti.web.admin_ui.i18n import (
@@ -24,15 +23,19 @@ from cloudcti.web.admin_ui.i18n import (
     translator,
 )
 from cloudcti.web.security import COOKIE_NAME, csrf_ok, csrf_token
+from cloudcti.web.security import cti as cti_of
 
 __all__ = [
     "PREFIX",
     "AdminSession",
+    "CsrfRejectedError",
     "Form",
     "LoginRequiredError",
     "NotAdminError",
     "admin_session",
+    "cti_of",
     "errors_by_field",
+    "field_error_text",
     "read_form",
     "redirect",
     "render",
@@ -117,12 +120,6 @@ class Form:
             return text
 
 
-def cti_of(request: Request) -> CloudCti:
-    """The installation the app serves."""
-    found: CloudCti = request.app.state.cti
-    return found
-
-
 async def admin_session(request: Request) -> AdminSession:
     """The admin logged in by cookie; ``LoginRequiredError``/``NotAdminError`` otherwise."""
     token = request.cookies.get(COOKIE_NAME)
@@ -143,7 +140,7 @@ async def read_form(request: Request, session: AdminSession | None) -> Form:
     """The urlencoded body; with a session its ``csrf`` field must be the session's token."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise CsrfRejectedError
+        raise HTTPException(413, f"a form is at most {MAX_FORM_BYTES // 1024} KiB")
     values: dict[str, list[str]] = {}
     for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
         values.setdefault(name, []).append(value)
@@ -181,10 +178,17 @@ def render(
         prefix=PREFIX,
         path=request.url.path,
         flash=flash,
-        errors=context.pop("errors", {}),
+        errors={k: field_error_text(t, v) for k, v in context.pop("errors", {}).items()},
         **context,
     )
     return HTMLResponse(html, status_code=status)
+
+
+def field_error_text(t: Translate, message: str) -> str:
+    """A service's field message in the page's language when the catalog has it
+    (``field_error.<English message>``), else as the service worded it."""
+    key = "field_error." + message
+    return t(key) if key in CATALOGS[DEFAULT_LANGUAGE] else message
 
 
 def _flash(request: Request, t: Translate) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import replace
 from typing import Annotated
 
@@ -26,6 +28,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 Session = Annotated[AdminSession, Depends(admin_session)]
+LOGIN_COOKIE = "cloudcti_login_csrf"
 
 
 def _next(target: str) -> str:
@@ -43,10 +46,37 @@ async def home(session: Session) -> Response:
 
 @router.get("/login")
 async def login_page(request: Request) -> Response:
-    """The login form (in the browser's language)."""
-    return render(
-        request, None, "login.html", username="", next=request.query_params.get("next", "")
+    """The login form (in the browser's language) with a fresh pre-session CSRF token."""
+    return _login_form(request, "", request.query_params.get("next", ""))
+
+
+def _login_form(
+    request: Request, username: str, next: str, error: str | None = None, status: int = 200
+) -> Response:
+    """The login form; its token is also set as a short-lived cookie (double submit), so
+    another site cannot log the browser in to an account of its choosing."""
+    token = secrets.token_urlsafe(32)
+    extra = {"login_error": error} if error else {}
+    response = render(
+        request,
+        None,
+        "login.html",
+        status=status,
+        username=username,
+        next=next,
+        login_csrf=token,
+        **extra,
     )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path=PREFIX + "/login",
+    )
+    return response
 
 
 @router.post("/login")
@@ -57,6 +87,9 @@ async def login(request: Request) -> Response:
     cti = cti_of(request)
     client = request.client.host if request.client else "unknown"
     username, target = form.get("username"), _next(form.get("next"))
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, form.get("csrf")):
+        return _login_form(request, username, form.get("next"), "login.expired", 400)
     error = None
     try:
         issued = await cti.auth.login(username, form.raw("password"), client)
@@ -70,16 +103,9 @@ async def login(request: Request) -> Response:
             await cti.auth.logout(principal)
             error = "login.not_admin"
     if error is not None:
-        return render(
-            request,
-            None,
-            "login.html",
-            status=401,
-            login_error=error,
-            username=username,
-            next=form.get("next"),
-        )
+        return _login_form(request, username, form.get("next"), error, 401)
     response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path=PREFIX + "/login")
     max_age = max(0, (issued.expires_at - cti.clock()) // 1000)
     set_session_cookies(response, request, issued.token, max_age)
     return response

@@ -19,6 +19,7 @@ from cloudcti.web.admin_ui.base import (
     admin_session,
     cti_of,
     errors_by_field,
+    field_error_text,
     read_form,
     redirect,
     render,
@@ -162,7 +163,7 @@ async def check(request: Request, session: Session) -> Response:
     try:
         checks = await cti_of(request).gateways.test_unsaved(_spec(form), gateway_id)
     except InvalidInputError as error:
-        fields = errors_by_field(error.errors)
+        fields = {k: field_error_text(t, v) for k, v in errors_by_field(error.errors).items()}
         return JSONResponse(
             {"ok": False, "checks": [], "message": t("gateway.check.invalid"), "errors": fields}
         )

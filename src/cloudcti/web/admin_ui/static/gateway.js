@@ -74,3 +74,15 @@ form.addEventListener("input", () => {
 });
 button.hidden = false;
 button.addEventListener("click", runCheck);
+
+// "Proxy-Einstellungen": the link opens the gateway's proxy section and moves the focus there.
+const proxy = document.getElementById("proxy");
+function openProxy() {
+  proxy.open = true;
+  document.getElementById("f-proxy_url").focus();
+}
+document.getElementById("proxy-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  openProxy();
+});
+if (window.location.hash === "#proxy") openProxy();

@@ -10,7 +10,7 @@ export function preview(input) {
   let text = (input || '').trim().replace(/^tel:/i, '');
   if (!text) return null;
   if (/^[*#]/.test(text)) return /^[*#][0-9*#+]+$/.test(text.replace(/\s/g, '')) ? { number: text.replace(/\s/g, ''), kind: 'code' } : null;
-  text = text.replace(/[\s\-/().]/g, '');
+  text = text.replace(/^(\+\d{1,3})\s*\(0\)/, '$1').replace(/[\s\-/().]/g, ''); // +49 (0)30 …
   if (text.startsWith('00')) text = `+${text.slice(2)}`;
   if (!/^\+?[0-9]+$/.test(text)) return null;
   if (text.startsWith('+')) return { number: text, kind: 'international' };
@@ -18,10 +18,10 @@ export function preview(input) {
   return { number: text, kind: text.length <= 6 ? 'internal' : 'national' };
 }
 
-/** Dial destination (any format); errors are shown. */
-export async function dial(destination) {
+/** Dial destination (any format); errors are shown. The same key twice dials once. */
+export async function dial(destination, key = uuid()) {
   try {
-    return await api('POST', 'users/me/calls', { destination }, { 'Idempotency-Key': uuid() });
+    return await api('POST', 'users/me/calls', { destination }, { 'Idempotency-Key': key });
   } catch (error) {
     showError(error);
     return null;
@@ -36,7 +36,11 @@ export function dialBox(prefill) {
     const p = preview(input.value);
     shown.textContent = !input.value.trim() ? '' : p ? `${t('dial.preview', { number: p.number })} (${t(`dial.kind.${p.kind}`)})` : t('dial.invalid');
   };
-  input.addEventListener('input', update);
+  let key = uuid(); // one key per number typed: a double click dials once
+  input.addEventListener('input', () => {
+    key = uuid();
+    update();
+  });
   update();
   const form = h(
     'form',
@@ -46,8 +50,9 @@ export function dialBox(prefill) {
         event.preventDefault();
         const p = preview(input.value);
         if (!p) return;
-        if (await dial(input.value.trim().replace(/^tel:/i, ''))) {
+        if (await dial(input.value.trim().replace(/^tel:/i, ''), key)) {
           input.value = '';
+          key = uuid();
           update();
         }
       },
