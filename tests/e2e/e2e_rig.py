@@ -12,7 +12,7 @@ import concurrent.futures
 import gc
 import json
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,10 +142,24 @@ def demo_site(
             for person in PEOPLE:
                 site.headers[person] = login(api, person, company.user_password)
             until("gateway connected", lambda: api.get("/readyz").text, lambda t: "connected" in t)
+            settle_lines(api, site.headers.values())
             yield site
     finally:
         sim.stop()
         gc.collect()  # a socket leaked by the setup's runtime would warn here (warnings are errors)
+
+
+def settle_lines(api: httpx.Client, headers: Iterable[dict[str, str]]) -> None:
+    """Wait until every given person's lines left ``unknown`` (subscribed), then one line-watch
+    tick, so that the start's ``line_updated`` frames are out before a test listens."""
+
+    def subscribed(header: dict[str, str]) -> bool:
+        lines = api.get("/api/v1/users/me", headers=header).json()["lines"]
+        return all(line["state"] != "unknown" for line in lines)
+
+    for header in list(headers):
+        until("lines subscribed", lambda h=header: subscribed(h), bool)  # type: ignore[misc]
+    time.sleep(1.2)  # app/line_watch.py INTERVAL_S
 
 
 def until(

@@ -21,6 +21,7 @@ from cloudcti.app import CloudCti
 from cloudcti.app.demo import DemoCompany, DemoUser, set_up_demo
 from cloudcti.sim import scenarios
 from cloudcti.sim.server import SimServer
+from tests.e2e.e2e_rig import settle_lines
 from tests.web.server import login, serve, settings_for
 
 CALLER = "+4930223344556"
@@ -78,6 +79,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             ben = login(api, "ben.mueller", company.user_password)
             ws_url = running.url.replace("http://", "ws://") + "/api/v1/events"
             until("gateway connected", lambda: api.get("/readyz").text, lambda t: "connected" in t)
+            settle_lines(api, (anna, ben))
             yield Live(control, api, anna, ben, ws_url)
     finally:
         sim.stop()

@@ -148,11 +148,11 @@ class CloudCti:
             raise StartupError(str(error)) from None
         cti = cls(store, settings, pbx or PbxAdapter(settings.data_dir), clock)
         cti.live.start()
-        await cti.presence.start()
         cti.line_watch.start()
         cti.retention.start()
         if start_runtimes:
             await cti.runtimes.start()
+        await cti.presence.start()
         return cti
 
     async def close(self) -> None:

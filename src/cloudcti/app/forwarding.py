@@ -25,13 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cloudcti.app.bus import EventBus, LineEvents, UserFrame
+from cloudcti.app.bus import EventBus
 from cloudcti.app.clock import Clock
 from cloudcti.app.errors import FieldError, InvalidInputError, NotFoundError, PbxRefusedError
 from cloudcti.app.line_feed import feed_services
 from cloudcti.app.pipeline import EventPipeline
 from cloudcti.app.user_pbx import UserPbx
-from cloudcti.domain.events import ForwardingUpdated
 from cloudcti.domain.forwarding import Forwarding, ServiceInfo
 from cloudcti.domain.lines import LineConfig
 from cloudcti.domain.numbers import Context, NumberError, normalise
@@ -63,7 +62,6 @@ __all__ = [
     "MAX_PARALLEL_NUMBERS",
     "ForwardingService",
     "ForwardingView",
-    "forwarding_frames",
     "forwarding_json",
 ]
 
@@ -111,19 +109,6 @@ def forwarding_json(forwarding: Forwarding, voicemail_number: str | None) -> dic
             "numbers": list(forwarding.parallel_ring.numbers),
         },
     }
-
-
-def forwarding_frames(message: LineEvents, voicemail_number: str | None) -> list[UserFrame]:
-    """The ``forwarding_updated`` frames a line's events make for its user."""
-    if message.user_id is None:
-        return []
-    return [
-        UserFrame(
-            message.user_id, "forwarding_updated", forwarding_json(e.forwarding, voicemail_number)
-        )
-        for e in message.events
-        if isinstance(e, ForwardingUpdated)
-    ]
 
 
 @dataclass(frozen=True, slots=True)

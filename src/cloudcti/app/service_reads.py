@@ -1,4 +1,5 @@
-"""Keeping forwarding live: ``forwarding_updated`` frames for a line's user, and the service
+"""Keeping forwarding live: ``forwarding_updated`` frames for a line's user (coalesced per
+line, only when what the frame says changed; see ``_send_forwarding``), and the service
 reads the domain asks for (``ServiceReadRequired``: after ``*21``/``#21`` and on every
 ``VoiceMessagingEvent``, whose settings no event carries — R11, R12).
 
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from cloudcti.app.bus import BusMessage, EventBus, UserFrame
 from cloudcti.app.errors import AppError
-from cloudcti.app.forwarding import ForwardingService, forwarding_frames
+from cloudcti.app.forwarding import ForwardingService, forwarding_json
 from cloudcti.app.pipeline import EventPipeline
 from cloudcti.domain.events import ForwardingUpdated, ServiceReadRequired
 from cloudcti.xsi import Service
@@ -21,6 +23,8 @@ from cloudcti.xsi import Service
 __all__ = ["MAX_CONCURRENT", "ServiceReads"]
 
 MAX_CONCURRENT = 4
+COALESCE_S = 0.1
+"""A line's forwarding changes less than this apart are one ``forwarding_updated``."""
 _log = logging.getLogger(__name__)
 
 
@@ -36,6 +40,8 @@ class ServiceReads:
         self._limit = asyncio.Semaphore(MAX_CONCURRENT)
         self._pending: dict[str, tuple[str, set[Service]]] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._sent: dict[str, dict[str, Any]] = {}  # line → last forwarding_updated data
+        self._timers: dict[str, asyncio.TimerHandle] = {}
 
     def on_message(self, message: BusMessage) -> None:
         """Bus subscriber: frames now, reads in the background. A line that comes into
@@ -46,11 +52,10 @@ class ServiceReads:
             if message.type == "line_updated" and data.get("state") == "in_service":
                 self.request(message.user_id, str(data["id"]), {Service.VOICE_MESSAGING})
             return
-        if any(isinstance(e, ForwardingUpdated) for e in message.events):
-            state = self._pipeline.states.get(message.line_id)
-            number = state.config.voicemail_number if state is not None else None
-            for frame in forwarding_frames(message, number):
-                self._bus.publish(frame)
+        if message.user_id is not None and any(
+            isinstance(e, ForwardingUpdated) for e in message.events
+        ):
+            self._forwarding_changed(message.user_id, message.line_id)
         wanted = {
             Service(e.service)
             for e in message.events
@@ -58,6 +63,29 @@ class ServiceReads:
         }
         if wanted and message.user_id is not None:
             self.request(message.user_id, message.line_id, wanted)
+
+    def _forwarding_changed(self, user_id: str, line_id: str) -> None:
+        loop = asyncio.get_running_loop()
+        timer = self._timers.pop(line_id, None)
+        if timer is not None:
+            timer.cancel()
+        self._timers[line_id] = loop.call_later(COALESCE_S, self._send_forwarding, user_id, line_id)
+
+    def _send_forwarding(self, user_id: str, line_id: str) -> None:
+        """One ``forwarding_updated`` for the line's changes of the last ``COALESCE_S``; the
+        first since start is the baseline (the subscription's snapshot: clients read it with
+        ``GET``) and makes none, nor does a change that leaves the frame as last sent."""
+        self._timers.pop(line_id, None)
+        state = self._pipeline.states.get(line_id)
+        if state is None:
+            return
+        data = forwarding_json(state.forwarding, state.config.voicemail_number)
+        first = line_id not in self._sent
+        if self._sent.get(line_id) == data:
+            return
+        self._sent[line_id] = data
+        if not first:
+            self._bus.publish(UserFrame(user_id, "forwarding_updated", data))
 
     def request(self, user_id: str, line_id: str, services: set[Service]) -> None:
         """Read ``services`` of the user's line soon (merged with a read already waiting)."""
@@ -73,7 +101,10 @@ class ServiceReads:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
 
     async def stop(self) -> None:
-        """Cancel running reads."""
+        """Cancel running reads and pending frames."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
         for task in self._running.values():
             task.cancel()
         await asyncio.gather(*self._running.values(), return_exceptions=True)
