@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/xsi_decode.py
 	$(BIN)/python bench/journal.py
 	$(BIN)/python bench/e2e_latency.py
+	$(BIN)/python bench/client_popup.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

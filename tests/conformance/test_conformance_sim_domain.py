@@ -406,7 +406,11 @@ async def test_call_pull_to_the_mobile_by_78811(rig: Rig) -> None:
     assert (pulled.state, pulled.device) == (CallState.ACTIVE, Device.MOBILE)
     assert pulled.remote.number == OUTSIDE
     assert Feature.RELOCATE in pulled.features
-    assert [e.status for e in result.journal] == [JournalStatus.ANSWERED]
+    assert result.journal == []  # one conversation: journalled when its last leg ends (#9)
+    await rig.hangup(call, "caller")
+    await rig.until_event(ALICE, CallReleasedEvent, 2)
+    (entry,) = replay(rig.of(ALICE), ALICE).journal
+    assert (entry.status, entry.device) == (JournalStatus.ANSWERED, Device.PRIMARY)
 
 
 async def test_call_pull_back_to_the_desk_by_call_retrieve(rig: Rig) -> None:
@@ -421,7 +425,10 @@ async def test_call_pull_back_to_the_desk_by_call_retrieve(rig: Rig) -> None:
     result = replay(rig.of(ALICE), ALICE)
     (pulled,) = result.state.calls
     assert (pulled.state, pulled.device) == (CallState.ACTIVE, Device.PRIMARY)
-    (entry,) = result.journal
+    assert result.journal == []  # one conversation: journalled when its last leg ends (#9)
+    await rig.hangup(call, "caller")
+    await rig.until_event(ALICE, CallReleasedEvent, 2)
+    (entry,) = replay(rig.of(ALICE), ALICE).journal
     assert (entry.status, entry.device) == (JournalStatus.ANSWERED_ELSEWHERE, Device.MOBILE)
 
 

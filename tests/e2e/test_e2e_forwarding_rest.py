@@ -48,6 +48,36 @@ def dial(site: Site, user: str, digits: str) -> None:
     assert response.status_code in (200, 201, 204), response.text
 
 
+def test_at_start_the_voicemail_redirect_is_read_with_the_users_own_login(site: Site) -> None:
+    def reads() -> list[dict[str, Any]]:
+        requests = site.sim.get("/sim/v1/requests", params={"user_id": ANNA}).json()
+        return [r for r in requests if r["path"].endswith("/services/VoiceMessaging")]
+
+    # no API call has been made yet: the server read it on its own, as Anna
+    found = until("VoiceMessaging read", reads, bool)
+    assert {(r["method"], r["status"]) for r in found} == {("GET", 200)}
+
+
+def test_a_login_entered_later_gets_the_voicemail_redirect_read(site: Site) -> None:
+    eva = f"eva.wagner@{scenarios.DOMAIN}"
+
+    def reads() -> list[dict[str, Any]]:
+        requests = site.sim.get("/sim/v1/requests", params={"user_id": eva}).json()
+        return [r for r in requests if r["path"].endswith("/services/VoiceMessaging")]
+
+    assert reads() == []  # nothing is sent without Eva's own login
+    response = site.api.get(FORWARDING, headers=site.headers["eva.wagner"])
+    assert response.status_code == 409, response.text
+    assert response.json()["type"].endswith("pbx-credentials-required")
+    login = {"username": eva, "password": scenarios.DEMO_PASSWORD}
+    response = site.api.put(
+        "/api/v1/users/me/pbx-credentials", json=login, headers=site.headers["eva.wagner"]
+    )
+    assert response.status_code == 204, response.text
+    found = until("VoiceMessaging read as Eva", reads, bool)
+    assert found[0]["method"] == "GET"
+
+
 def test_get_shows_every_section_with_the_lines_voicemail_number(site: Site) -> None:
     body = get(site)
     assert set(body) == {
@@ -158,12 +188,32 @@ def test_invalid_values_are_422_naming_the_field(site: Site, body: Any, field: s
     assert field in [e["field"] for e in problem["errors"]], problem
 
 
-def test_malformed_json_unknown_line_and_no_login_are_4xx(site: Site) -> None:
+def test_malformed_json_unknown_line_and_no_token_are_4xx(site: Site) -> None:
     headers = {**site.headers["anna.schmidt"], "Content-Type": "application/json"}
     assert site.api.patch(FORWARDING, content=b"{", headers=headers).status_code in (400, 422)
     response = site.api.get(FORWARDING, params={"line_id": "nope"}, headers=headers)
     assert response.status_code == 404, response.text
     assert site.api.get(FORWARDING).status_code == 401
-    response = site.api.get(FORWARDING, headers=site.headers["eva.wagner"])
-    assert response.status_code == 409, response.text
-    assert response.json()["type"].endswith("pbx-credentials-required")
+
+
+def test_openapi_names_forwarding_contact_and_presence(site: Site) -> None:
+    doc = site.api.get("/api/v1/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["Forwarding"]["properties"]) == {
+        "voicemail",
+        "always",
+        "busy",
+        "no_answer",
+        "dnd",
+        "remote_office",
+        "parallel_ring",
+    }
+    assert set(schemas["Contact"]["properties"]) >= {
+        "user_id",
+        "display_name",
+        "numbers",
+        "presence",
+    }
+    assert set(schemas["Presence"]["properties"]) == {"state", "forwarding"}
+    get = doc["paths"]["/api/v1/users/me/forwarding"]["get"]["responses"]["200"]
+    assert get["content"]["application/json"]["schema"]["$ref"].endswith("/Forwarding")

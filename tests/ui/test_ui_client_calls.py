@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, WebSocketRoute, expect
 
-from tests.e2e.e2e_rig import ANNA, BEN, CALLER, CLARA, DAVID, Site, until
+from tests.e2e.e2e_rig import ANNA, BEN, CALLER, CLARA, DAVID, EVA, Site, until
 from tests.ui.client_pages import client_site, open_client
 
 
@@ -126,11 +126,14 @@ def test_a_dropped_websocket_shows_the_banner_and_resumes_without_losing_a_misse
 
     context.route_web_socket(re.compile(r"/api/v1/events"), route)
     page = open_client(context, site, "david.fischer")
-    hello = [m["data"]["seq"] for m in received if m.get("type") == "hello"]
-    seq_before = max([0, *hello, *(m["seq"] for m in received if "seq" in m)])
+    page.wait_for_timeout(300)  # let the proxy see what the server has sent so far
 
     blocked[0] = True
     sockets[-1].close(code=1001, reason="server going away")
+    # the last seq the page knows: hello's, or its last frame's (colleagues' presence frames
+    # may be stored before it connects and arrive until the close)
+    seqs = [m["data"]["seq"] if m["type"] == "hello" else m.get("seq", 0) for m in received]
+    seq_before = max([0, *seqs])
     expect(page.locator("#reconnect-banner")).to_have_text("Verbindung wird wiederhergestellt …")
 
     call = site.sim_call(CALLER, DAVID)
@@ -151,3 +154,47 @@ def test_a_dropped_websocket_shows_the_banner_and_resumes_without_losing_a_misse
     expect(page.locator("#tab-missed")).to_have_text("1")
     expect(page.locator("#popup")).to_have_count(0)
     assert {"op": "resume", "since": seq_before} in sent, sent
+
+
+def test_resync_required_reloads_everything_from_the_server(
+    context: BrowserContext, site: Site
+) -> None:
+    sockets: list[WebSocketRoute] = []
+    blocked = [False]
+
+    def route(ws: WebSocketRoute) -> None:  # answers resume as a server that kept too little
+        if blocked[0]:
+            ws.close(code=1013, reason="try again later")
+            return
+        server = ws.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            if json.loads(message).get("op") == "resume":
+                ws.send(json.dumps({"type": "resync_required"}))
+            else:
+                server.send(message)
+
+        ws.on_message(to_server)
+        sockets.append(ws)
+
+    context.route_web_socket(re.compile(r"/api/v1/events"), route)
+    page = open_client(context, site, "eva.wagner")
+    blocked[0] = True
+    sockets[-1].close(code=1001, reason="server going away")
+    expect(page.locator("#reconnect-banner")).to_be_visible()
+    call = site.sim_call(CALLER, EVA)
+    _sim(site, f"/sim/v1/calls/{call}/hangup", {"side": "caller"})
+    until(
+        "the missed call journalled",
+        lambda: site.api.get("/api/v1/users/me/journal", headers=site.headers["eva.wagner"]),
+        lambda r: len(r.json()) == 1,
+    )
+    blocked[0] = False
+    expect(page.locator("#reconnect-banner")).to_have_count(0, timeout=15_000)
+    expect(page.locator("ul.journal li").first).to_have_attribute("data-status", "missed")
+    expect(page.locator("#tab-missed")).to_have_text("1")
+
+    second = site.sim_call(CALLER, EVA)  # and the stream goes on after the reload
+    expect(page.locator("#popup .incoming")).to_be_visible()
+    _sim(site, f"/sim/v1/calls/{second}/hangup", {"side": "caller"})
+    expect(page.locator("#tab-missed")).to_have_text("2")

@@ -36,7 +36,7 @@ def test_the_demo_prints_logins_that_work_and_stops_cleanly_on_ctrl_c() -> None:
     seen: list[str] = []
     try:
         deadline = time.monotonic() + 60
-        while not any(line.startswith("The web pages come with later issues") for line in seen):
+        while not any(line.startswith("Ready: users open the web client") for line in seen):
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"no logins within 60 s: {seen}"
             try:

@@ -1,9 +1,10 @@
 """``ContactsService``: the company directory with presence (CONTRACT.md ``GET /contacts``).
 
-A contact is a user with at least one line or a mobile number; ``numbers`` are their lines'
-numbers then their mobile (E.164). ``q`` matches, case-insensitively, a part of the name or
-username, of the extension, or of a number's digits (``0891234`` and ``+49891234`` both find
-``+49891234…``: a leading ``0`` stands for the country code). Sorted by name."""
+A contact is another user (not the viewer) with at least one line or a mobile number;
+``numbers`` are their lines' numbers then their mobile (E.164). ``q`` matches, case-
+insensitively, a part of the name or username, of the extension, or of a number's digits
+(``0891234`` and ``+49891234`` both find ``+49891234…``: a leading ``0`` stands for the
+country code). Sorted by name."""
 
 from __future__ import annotations
 
@@ -67,6 +68,8 @@ class ContactsService:
                 by_user.setdefault(line.user_id, []).append(line)
         contacts = []
         for user in users:
+            if user.id == viewer_id:
+                continue
             lines = sorted(by_user.get(user.id, []), key=lambda x: (x.disabled, x.number))
             if not lines and not user.mobile_number:
                 continue

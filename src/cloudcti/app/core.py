@@ -148,6 +148,7 @@ class CloudCti:
             raise StartupError(str(error)) from None
         cti = cls(store, settings, pbx or PbxAdapter(settings.data_dir), clock)
         cti.live.start()
+        await cti.presence.start()
         cti.line_watch.start()
         cti.retention.start()
         if start_runtimes:

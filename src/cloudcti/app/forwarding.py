@@ -132,8 +132,13 @@ class ForwardingView:
 
     line_id: str
     forwarding: Forwarding
-    voicemail_number: str | None
+    config: LineConfig
     services: Mapping[Service, ServiceInfo]
+
+    @property
+    def voicemail_number(self) -> str | None:
+        """The line's voicemail number (``None``: no voicemail redirect on this line)."""
+        return self.config.voicemail_number
 
     def to_json(self) -> dict[str, Any]:
         """CONTRACT.md ``Forwarding``."""
@@ -144,7 +149,12 @@ class ForwardingService:
     """Reads and changes a user's forwarding on the PBX with the user's credentials."""
 
     def __init__(
-        self, store: Store, user_pbx: UserPbx, pipeline: EventPipeline, bus: EventBus, clock: Clock
+        self,
+        store: Store,
+        user_pbx: UserPbx,
+        pipeline: EventPipeline,
+        bus: EventBus,
+        clock: Clock,
     ) -> None:
         self._store = store
         self._user_pbx = user_pbx
@@ -161,8 +171,7 @@ class ForwardingService:
         """Read ``services`` of the user's line from the PBX, feed them into the line's live
         state (publishing what changed) and return the line's forwarding. Errors as
         ``UserPbx.send``; a service the PBX does not give the user is left out."""
-        target = await self._user_pbx.line(user_id, line_id)
-        line = target.line
+        line = (await self._user_pbx.line(user_id, line_id)).line
         first, *rest = services
         infos = [await self._read_one(user_id, line.id, first)]
         infos += await asyncio.gather(*(self._read_one(user_id, line.id, s) for s in rest))
@@ -174,8 +183,7 @@ class ForwardingService:
             raise NotFoundError(f"the line {line.id} is not monitored (disabled?)")
         if fed.message.events:
             self._bus.publish(fed.message)
-        config = fed.state.config
-        return ForwardingView(line.id, fed.state.forwarding, config.voicemail_number, read)
+        return ForwardingView(line.id, fed.state.forwarding, fed.state.config, read)
 
     async def change(
         self, user_id: str, patch: Patch, line_id: str | None = None
@@ -184,8 +192,7 @@ class ForwardingService:
         return what the PBX then says. ``InvalidInputError`` naming the field for values the
         PBX cannot take; nothing is written then."""
         current = await self.read(user_id, line_id)
-        config = await self._config(user_id, current.line_id)
-        writes = _writes(current, patch, config)
+        writes = _writes(current, patch, current.config)
         for settings in writes:
             await self._user_pbx.send(user_id, _put(settings), line_id=current.line_id)
         if not writes:
@@ -201,16 +208,6 @@ class ForwardingService:
         except PbxRefusedError:
             return None  # the service is not assigned to the user
         return _PARSERS[service](body)
-
-    async def _config(self, user_id: str, line_id: str) -> LineConfig:
-        target = await self._user_pbx.line(user_id, line_id)
-        async with self._store.transaction() as tx:
-            info = await self._pipeline.book.find(
-                tx, target.line.gateway_id, target.line.pbx_user_id
-            )
-        if info is None:
-            raise NotFoundError(f"the line {line_id} is not monitored (disabled?)")
-        return info.config
 
 
 def _put(settings: ServiceSettings) -> Callable[[str], XsiRequest]:

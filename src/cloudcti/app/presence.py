@@ -1,12 +1,16 @@
-"""Presence of users (CONTRACT.md §2.1 ``Presence``, R12, R13): computed from their lines'
-live state, shown to each viewer with the forwarding target only where the rights allow,
-and fanned out as ``presence_updated`` frames.
+"""Presence of users (CONTRACT.md §2.1 ``Presence``, R12, R13): computed from their lines' live
+state, shown to each viewer with the forwarding target only where the rights allow, and
+fanned out as ``presence_updated`` frames.
 
 Fan-out is coalesced per contact: a change schedules the contact; further changes within
 ``COALESCE_S`` (a trailing window, at most ``MAX_DELAY_S`` after the first) are merged, and
-one frame per viewer carries the presence then current. A contact whose presence ends up
-as it was last sent makes no frames. Every user sees every user's presence (a company
-directory); the forwarding target is filtered per viewer (``app/rights.py``)."""
+one frame per viewer carries the presence then current. A contact whose presence ends up as
+it was last sent makes no frames. Every user sees every colleague's presence (a company
+directory; not their own, which their calls and forwarding frames already tell them); the
+forwarding target is filtered per viewer (``app/rights.py``). The presences at start are the
+baseline (``start``): clients read them with ``GET /contacts``; a line whose gateway is
+still connecting (``unknown``) keeps its presence, so a server start is no wave of frames,
+while a gateway going down or a line disabled is ``offline``."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from cloudcti.app.bus import BusMessage, EventBus, LineEvents, UserFrame
+from cloudcti.app.bus import BusMessage, EventBus, UserFrame
 from cloudcti.app.clock import Clock
 from cloudcti.app.lines import LinesService, LineView
 from cloudcti.app.pipeline import EventPipeline
@@ -35,7 +39,9 @@ __all__ = ["COALESCE_S", "MAX_DELAY_S", "PresenceService", "presence_json"]
 COALESCE_S = 0.1
 MAX_DELAY_S = 1.0
 _AVAILABLE = Presence(PresenceState.AVAILABLE)
-_MONITORED = frozenset({"in_service", "needs_user_auth"})
+_MONITORED = frozenset({"in_service", "needs_user_auth", "unknown"})
+"""Line states whose presence is known; ``unknown`` (the gateway is connecting) keeps it, so a
+server start is no wave of offline→available; ``disabled``/``out_of_service`` are offline."""
 _log = logging.getLogger(__name__)
 
 
@@ -89,6 +95,14 @@ class PresenceService:
             presences.append(state.presence if state is not None else _AVAILABLE)
         return combine(presences)
 
+    async def start(self) -> None:
+        """Take every user's presence now as what clients know (they read it with
+        ``GET /contacts``), so that only changes from here on make frames."""
+        async with self._store.transaction() as tx:
+            users = [u.id for u in await tx.users.all()]
+        for user_id in users:
+            self._sent.setdefault(user_id, await self.of_user(user_id))
+
     async def of_user(self, user_id: str) -> Presence:
         """The user's presence (unfiltered)."""
         return self.of_lines(await self._lines.list(user_id=user_id))
@@ -96,8 +110,13 @@ class PresenceService:
     # --- fan-out ---------------------------------------------------------------------------
 
     def on_message(self, message: BusMessage) -> None:
-        """Bus subscriber: schedule the line's user when the line's presence changed."""
-        if not isinstance(message, LineEvents) or message.user_id is None:
+        """Bus subscriber: schedule the line's user when the line's presence changed, or
+        when one of the user's lines changed state (monitored or not: ``offline``)."""
+        if isinstance(message, UserFrame):
+            if message.type == "line_updated":
+                self.changed(message.user_id)
+            return
+        if message.user_id is None:
             return
         if any(isinstance(e, PresenceUpdated) for e in message.events):
             self.changed(message.user_id)
@@ -153,7 +172,7 @@ class PresenceService:
             if self._sent.get(subject) == presence:
                 continue
             self._sent[subject] = presence
-            for viewer in viewers:
+            for viewer in (v for v in viewers if v != subject):
                 seen = presence_for_viewer(presence, viewer, subject, rights)
                 data = {"user_id": subject, "presence": presence_json(seen)}
                 self._bus.publish(UserFrame(viewer, "presence_updated", data))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from cloudcti.app.bus import BusMessage, EventBus, LineEvents
+from cloudcti.app.bus import BusMessage, EventBus, UserFrame
 from cloudcti.app.errors import AppError
 from cloudcti.app.forwarding import ForwardingService, forwarding_frames
 from cloudcti.app.pipeline import EventPipeline
@@ -38,8 +38,13 @@ class ServiceReads:
         self._running: dict[str, asyncio.Task[None]] = {}
 
     def on_message(self, message: BusMessage) -> None:
-        """Bus subscriber: frames now, reads in the background."""
-        if not isinstance(message, LineEvents):
+        """Bus subscriber: frames now, reads in the background. A line that comes into
+        service (e.g. its user entered their Cloud PBX login) gets its voicemail redirect
+        read, which no event carries."""
+        if isinstance(message, UserFrame):
+            data = message.data
+            if message.type == "line_updated" and data.get("state") == "in_service":
+                self.request(message.user_id, str(data["id"]), {Service.VOICE_MESSAGING})
             return
         if any(isinstance(e, ForwardingUpdated) for e in message.events):
             state = self._pipeline.states.get(message.line_id)

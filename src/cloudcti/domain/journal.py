@@ -14,6 +14,16 @@ user → ``rejected``; otherwise ``missed``.
 For an outbound call: voicemail → ``voicemail``; answered → ``answered``; handed on by a
 transfer before it was answered → ``forwarded``; otherwise ``not_reached``.
 Feature-code "calls" (``*72…``) get no entry, except calls to a voicemail number.
+
+One conversation, one entry (issue #9): when the call is moved to another of the user's
+devices (relocate = Xsi ``CallRetrieve``, or ``78811``/``*11`` dialled on the mobile), the
+PBX originates a new leg there and releases the old one. The old leg then writes no entry;
+its history is carried into the new leg (``continued``) and the conversation is journalled
+once, when its last leg ends: the first leg's id, direction, remote party and start, the
+first answer (time and device: "where it was answered first" decides ``answered`` versus
+``answered_elsewhere``), the last leg's end, and the duration from the first answer to that
+end (the handovers are part of the conversation). Which leg continues which is decided in
+``domain.lines``.
 """
 
 from __future__ import annotations
@@ -24,7 +34,14 @@ from enum import StrEnum
 from cloudcti.domain.calls import Call, Device, Direction, Remote
 from cloudcti.xsi import RedirectReason, ReleasingParty
 
-__all__ = ["CallHistory", "JournalEntry", "JournalStatus", "entry_for", "status_of"]
+__all__ = [
+    "CallHistory",
+    "JournalEntry",
+    "JournalStatus",
+    "continued",
+    "entry_for",
+    "status_of",
+]
 
 
 class JournalStatus(StrEnum):
@@ -56,6 +73,10 @@ class CallHistory:
     releasing_party: ReleasingParty | None = None
     feature_code: bool = False
     detached: bool = False
+    first_call_id: str | None = None
+    """Set on a leg that continues an earlier one: the conversation's first leg's id."""
+    first_remote: Remote | None = None
+    """Set on a leg that continues an earlier one: the remote party of the first leg."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,19 +135,46 @@ def status_of(history: CallHistory) -> JournalStatus:
     return JournalStatus.MISSED
 
 
+def continued(earlier: CallHistory, earlier_call: Call, later: CallHistory) -> CallHistory:
+    """The history of leg ``later`` once it continues the conversation of the ended leg
+    ``earlier_call`` (history ``earlier``): origin and first answer from the earlier leg,
+    how it ends from the later one."""
+    first_answer = (earlier.answered_at, earlier.answered_device)
+    if earlier.answered_at is None:
+        first_answer = (later.answered_at, later.answered_device)
+    reasons = (*earlier.redirect_reasons, *later.redirect_reasons)
+    return CallHistory(
+        direction=earlier.direction,
+        started_at=earlier.started_at,
+        answered_at=first_answer[0],
+        answered_device=first_answer[1],
+        redirect_reasons=tuple(dict.fromkeys(reasons)),
+        voicemail=earlier.voicemail or later.voicemail,
+        dnd_when_received=earlier.dnd_when_received,
+        release_cause=later.release_cause,
+        releasing_party=later.releasing_party,
+        feature_code=earlier.feature_code,
+        detached=later.detached,
+        first_call_id=earlier.first_call_id or earlier_call.id,
+        first_remote=earlier.first_remote or earlier_call.remote,
+    )
+
+
 def entry_for(call: Call, history: CallHistory) -> JournalEntry | None:
-    """The journal entry of an ended call (``None`` for feature-code calls)."""
+    """The journal entry of an ended call (``None`` for feature-code calls); for a leg that
+    continued earlier ones, the entry of the whole conversation."""
     if history.feature_code and not history.voicemail:
         return None
     ended_at = call.ended_at if call.ended_at is not None else history.started_at
     answered_at = history.answered_at
     duration_ms = max(0, ended_at - answered_at) if answered_at is not None else 0
+    call_id = history.first_call_id or call.id
     return JournalEntry(
-        id=f"{call.line_id}/{call.id}/{history.started_at}",
-        call_id=call.id,
+        id=f"{call.line_id}/{call_id}/{history.started_at}",
+        call_id=call_id,
         line_id=call.line_id,
         direction=history.direction,
-        remote=call.remote,
+        remote=history.first_remote or call.remote,
         status=status_of(history),
         device=history.answered_device or call.device,
         started_at=history.started_at,

@@ -61,7 +61,7 @@ from cloudcti.domain.forwarding import (
     unassigned,
     with_service,
 )
-from cloudcti.domain.journal import CallHistory, entry_for
+from cloudcti.domain.journal import CallHistory, continued, entry_for
 from cloudcti.domain.numbers import EMPTY_DIRECTORY, DialingParameters, Directory
 from cloudcti.domain.presence import Presence, presence_of
 from cloudcti.xsi import Call as XsiCall
@@ -83,6 +83,7 @@ from cloudcti.xsi import (
     Event,
     HookStatus,
     HookStatusEvent,
+    Personality,
     RemoteOffice,
     RemoteOfficeEvent,
     ServiceEvent,
@@ -171,6 +172,17 @@ class TrackedCall:
     history: CallHistory
     device: Device
     position: tuple[str, int] | None = None
+    before: tuple[CallHistory, Call] | None = None
+    """The conversation this leg continues (call pull, relocate): the ended leg's whole
+    history and its last view. Kept apart from ``history`` so the live view stays what the
+    PBX says about this leg."""
+
+    @property
+    def conversation(self) -> CallHistory:
+        """The history of the whole conversation up to this leg (what the journal uses)."""
+        if self.before is None:
+            return self.history
+        return continued(*self.before, self.history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +410,8 @@ class LineState:
             feature_code=history.feature_code or address.lower().startswith(("tel:*", "tel:#")),
             detached=history.detached or leg.state is XsiCallState.DETACHED,
         )
-        return TrackedCall(leg=leg, history=history, device=device, position=position)
+        before = previous.before if previous is not None else None
+        return TrackedCall(leg, history, device, position, before)
 
     def _dials_voicemail_switch(self, leg: XsiCall) -> bool:
         address = leg.remote_party.address if leg.remote_party else None
@@ -462,6 +475,51 @@ class LineState:
         new_state, diff = self._diff(state, now, ended_at={})
         return new_state, events + diff
 
+    def _carry_on(self, endings: Sequence[tuple[Call, TrackedCall]]) -> tuple[LineState, set[str]]:
+        """Ended legs that a live leg continues hand their history on to it (the
+        conversation is journalled once, when its last leg ends); the ids of the ended legs
+        that are journalled now."""
+        tracked = dict(self.tracked)
+        journalled: set[str] = set()
+        for final, old in endings:
+            successor = self._successor(old, tracked)
+            if successor is None:
+                journalled.add(final.id)
+                continue
+            tracked[successor] = replace(tracked[successor], before=(old.conversation, final))
+        if len(journalled) == len(endings):
+            return self, journalled
+        return replace(self, tracked=tracked), journalled
+
+    def _successor(self, old: TrackedCall, live: Mapping[str, TrackedCall]) -> str | None:
+        """The live leg that continues the ended, connected leg ``old`` (call pull /
+        relocate): a leg the PBX originated after ``old`` began, on another known device of
+        the user, with the same remote party, or with the same ``extTrackingId`` where a
+        remote number is missing (withheld). The device condition keeps a consultation (same
+        phone; a real PBX may give it the held call's ``extTrackingId``) a call of its own. A
+        leg redirected away (transfer, forwarding) or never answered is continued by nothing."""
+        history = old.conversation
+        if old.leg.redirect is not None or history.answered_at is None or history.feature_code:
+            return None
+        config = self.config
+        remote = remote_of(old.leg.remote_party, config.params, config.directory).number
+        newest_first = sorted(live.items(), key=lambda kv: kv[1].leg.start_time, reverse=True)
+        for cid, candidate in newest_first:
+            leg = candidate.leg
+            if leg.personality is not Personality.ORIGINATOR or cid == old.leg.call_id:
+                continue
+            if leg.start_time < old.leg.start_time:
+                continue
+            if candidate.device in (Device.UNKNOWN, old.device):
+                continue
+            number = remote_of(leg.remote_party, config.params, config.directory).number
+            if remote is not None and number is not None:
+                if number == remote:
+                    return cid
+            elif leg.ext_tracking_id == old.leg.ext_tracking_id:
+                return cid
+        return None
+
     def _diff(
         self, state: LineState, now: int, *, ended_at: Mapping[str, int]
     ) -> tuple[LineState, list[DomainEvent]]:
@@ -469,6 +527,13 @@ class LineState:
         before = self._views()
         ending = {cid for cid in ended_at if cid in state.tracked or cid in before}
         after_state = state._remember_ended(ending) if ending else state
+        endings: list[tuple[Call, TrackedCall]] = []
+        views = state._views() if ending else {}
+        for cid in ending:
+            last = views.get(cid) or before[cid]
+            tracked = state.tracked.get(cid) or self.tracked[cid]
+            endings.append((ended(last, ended_at[cid]), tracked))
+        after_state, journalled = after_state._carry_on(endings)
         after = after_state._views()
         events: list[DomainEvent] = []
         for cid, call in after.items():
@@ -476,14 +541,11 @@ class LineState:
                 events.append(CallCreated(call))
             elif before[cid] != call:
                 events.append(CallUpdated(call))
-        for cid in ending:
-            last = state._views().get(cid) or before[cid]
-            tracked = state.tracked.get(cid) or self.tracked[cid]
-            final = ended(last, ended_at[cid])
-            if cid not in before:
-                events.append(CallCreated(last))
+        for final, tracked in endings:
+            if final.id not in before:
+                events.append(CallCreated(views[final.id]))
             events.append(CallEnded(final))
-            entry = entry_for(final, tracked.history)
+            entry = entry_for(final, tracked.conversation) if final.id in journalled else None
             if entry is not None:
                 events.append(JournalEntryCreated(entry))
         if state.forwarding != self.forwarding:

@@ -30,6 +30,7 @@ def describe(setup: DemoSetup, base_url: str) -> list[str]:
         f"OpenAPI:    {api}/openapi.json   (interactive: {api}/docs)",
         f"health:     {base_url}/healthz   {base_url}/readyz",
         f"admin:      {base_url}/admin/   (the admin pages; log in as the admin below)",
+        f"client:     {base_url}/   (the web client; log in as a user below)",
         f"gateway:    {setup.gateway.name}: {setup.gateway.state} ({setup.gateway.state_reason})",
         "logins (POST /api/v1/auth/token):",
     ]
@@ -38,9 +39,7 @@ def describe(setup: DemoSetup, base_url: str) -> list[str]:
         if login.lines:
             text += "   line " + ", ".join(f"{x.extension} {x.number}" for x in login.lines)
         lines.append(text)
-    lines.append(
-        "The web pages come with later issues for the users; admins use the admin pages above."
-    )
+    lines.append("Ready: users open the web client above, admins the admin pages.")
     return lines
 
 

@@ -8,16 +8,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from cloudcti.app.contacts import Contact
+from cloudcti.app.contacts import Contact as ContactView
 from cloudcti.app.presence import presence_json
 from cloudcti.web.security import Cti, LoggedIn
 
-__all__ = ["ContactOut", "PresenceOut", "router"]
+__all__ = ["Contact", "Presence", "router"]
 
 router = APIRouter(tags=["contacts"])
 
 
-class PresenceForwardingOut(BaseModel):
+class PresenceForwarding(BaseModel):
     """Where calls go: ``kind`` always; ``target`` (E.164 or ``voicemail``) only if I may
     see it, else ``null``."""
 
@@ -25,31 +25,31 @@ class PresenceForwardingOut(BaseModel):
     target: str | None
 
 
-class PresenceOut(BaseModel):
+class Presence(BaseModel):
     """CONTRACT.md ``Presence``: busy > ringing > dnd > forwarded > available; ``offline``
     when the line is not monitored."""
 
     state: Literal["available", "ringing", "busy", "dnd", "forwarded", "offline"]
-    forwarding: PresenceForwardingOut
+    forwarding: PresenceForwarding
 
 
-class ContactOut(BaseModel):
+class Contact(BaseModel):
     """A colleague: line numbers then mobile (E.164), the first line's extension, presence."""
 
     user_id: str
     display_name: str
     numbers: list[str]
     extension: str | None
-    presence: PresenceOut
+    presence: Presence
 
 
-def _out(contact: Contact) -> ContactOut:
-    return ContactOut(
+def _out(contact: ContactView) -> Contact:
+    return Contact(
         user_id=contact.user_id,
         display_name=contact.display_name,
         numbers=list(contact.numbers),
         extension=contact.extension,
-        presence=PresenceOut.model_validate(presence_json(contact.presence)),
+        presence=Presence.model_validate(presence_json(contact.presence)),
     )
 
 
@@ -60,6 +60,6 @@ async def list_contacts(
     q: Annotated[
         str, Query(max_length=100, description="part of a name, extension or number")
     ] = "",
-) -> list[ContactOut]:
+) -> list[Contact]:
     """Colleagues matching ``q`` (all if empty), by name, with presence as I may see it."""
     return [_out(c) for c in await cti.contacts.search(principal.user_id, q)]

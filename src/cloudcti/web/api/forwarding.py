@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 from cloudcti.web.api.types import INPUT, Id, ShortText
 from cloudcti.web.security import Cti, LoggedIn
 
-__all__ = ["ForwardingOut", "router"]
+__all__ = ["Forwarding", "router"]
 
 router = APIRouter(prefix="/users/me", tags=["forwarding"])
 
@@ -27,7 +27,7 @@ _PBX = {
 }
 
 
-class VoicemailOut(BaseModel):
+class ForwardingVoicemail(BaseModel):
     """Redirect all calls to voicemail (``*21``/``#21``); ``number`` is the line's voicemail
     number, ``null`` where the redirect is not offered."""
 
@@ -35,14 +35,14 @@ class VoicemailOut(BaseModel):
     number: str | None
 
 
-class TargetOut(BaseModel):
+class ForwardingTarget(BaseModel):
     """Forward (always, or when busy) to ``destination`` (E.164)."""
 
     enabled: bool
     destination: str | None
 
 
-class NoAnswerOut(BaseModel):
+class ForwardingNoAnswer(BaseModel):
     """Forward calls not answered after ``rings`` rings to ``destination`` (E.164)."""
 
     enabled: bool
@@ -50,50 +50,50 @@ class NoAnswerOut(BaseModel):
     rings: int | None
 
 
-class DndOut(BaseModel):
+class ForwardingDnd(BaseModel):
     """Do not disturb."""
 
     enabled: bool
 
 
-class RemoteOfficeOut(BaseModel):
+class ForwardingRemoteOffice(BaseModel):
     """Calls ring at ``number`` (E.164) instead of the desk phone."""
 
     enabled: bool
     number: str | None
 
 
-class ParallelRingOut(BaseModel):
+class ForwardingParallelRing(BaseModel):
     """Calls also ring at ``numbers`` (E.164)."""
 
     enabled: bool
     numbers: list[str]
 
 
-class ForwardingOut(BaseModel):
+class Forwarding(BaseModel):
     """Everything that decides where my calls go (CONTRACT.md ``Forwarding``)."""
 
-    voicemail: VoicemailOut
-    always: TargetOut
-    busy: TargetOut
-    no_answer: NoAnswerOut
-    dnd: DndOut
-    remote_office: RemoteOfficeOut
-    parallel_ring: ParallelRingOut
+    voicemail: ForwardingVoicemail
+    always: ForwardingTarget
+    busy: ForwardingTarget
+    no_answer: ForwardingNoAnswer
+    dnd: ForwardingDnd
+    remote_office: ForwardingRemoteOffice
+    parallel_ring: ForwardingParallelRing
 
 
 Number = ShortText
 """A number as typed (``0171 1234567``, ``+49 171 1234567``, an extension); stored as E.164."""
 
 
-class VoicemailPatch(BaseModel):
+class ForwardingVoicemailPatch(BaseModel):
     """Switch the voicemail redirect (the voicemail number is the line's, not changed here)."""
 
     model_config = INPUT
     enabled: StrictBool | None = None
 
 
-class TargetPatch(BaseModel):
+class ForwardingTargetPatch(BaseModel):
     """Change forwarding always / when busy; ``destination: null`` clears it."""
 
     model_config = INPUT
@@ -101,20 +101,20 @@ class TargetPatch(BaseModel):
     destination: Number | None = None
 
 
-class NoAnswerPatch(TargetPatch):
+class ForwardingNoAnswerPatch(ForwardingTargetPatch):
     """Change forwarding on no answer; ``rings`` 0 or 2–20."""
 
     rings: StrictInt | None = None
 
 
-class DndPatch(BaseModel):
+class ForwardingDndPatch(BaseModel):
     """Switch do not disturb."""
 
     model_config = INPUT
     enabled: StrictBool | None = None
 
 
-class RemoteOfficePatch(BaseModel):
+class ForwardingRemoteOfficePatch(BaseModel):
     """Change Remote Office."""
 
     model_config = INPUT
@@ -122,7 +122,7 @@ class RemoteOfficePatch(BaseModel):
     number: Number | None = None
 
 
-class ParallelRingPatch(BaseModel):
+class ForwardingParallelRingPatch(BaseModel):
     """Change parallel ringing; ``numbers`` replaces the list (at most 10)."""
 
     model_config = INPUT
@@ -134,29 +134,29 @@ class ForwardingPatch(BaseModel):
     """The sections and fields to change; absent ones are kept."""
 
     model_config = INPUT
-    voicemail: VoicemailPatch | None = None
-    always: TargetPatch | None = None
-    busy: TargetPatch | None = None
-    no_answer: NoAnswerPatch | None = None
-    dnd: DndPatch | None = None
-    remote_office: RemoteOfficePatch | None = None
-    parallel_ring: ParallelRingPatch | None = None
+    voicemail: ForwardingVoicemailPatch | None = None
+    always: ForwardingTargetPatch | None = None
+    busy: ForwardingTargetPatch | None = None
+    no_answer: ForwardingNoAnswerPatch | None = None
+    dnd: ForwardingDndPatch | None = None
+    remote_office: ForwardingRemoteOfficePatch | None = None
+    parallel_ring: ForwardingParallelRingPatch | None = None
 
 
 LineId = Annotated[Id | None, Query(description="one of my lines (default: the first enabled)")]
 
 
 @router.get("/forwarding", responses=_PBX)  # type: ignore[arg-type]
-async def get_forwarding(principal: LoggedIn, cti: Cti, line_id: LineId = None) -> ForwardingOut:
+async def get_forwarding(principal: LoggedIn, cti: Cti, line_id: LineId = None) -> Forwarding:
     """My forwarding as the Cloud PBX has it now."""
     view = await cti.forwarding.read(principal.user_id, line_id)
-    return ForwardingOut.model_validate(view.to_json())
+    return Forwarding.model_validate(view.to_json())
 
 
 @router.patch("/forwarding", responses=_PBX)  # type: ignore[arg-type]
 async def patch_forwarding(
     body: ForwardingPatch, principal: LoggedIn, cti: Cti, line_id: LineId = None
-) -> ForwardingOut:
+) -> Forwarding:
     """Change some of my forwarding (e.g. ``{"voicemail": {"enabled": true}}``) on the
     Cloud PBX; the answer is what the PBX stored. Numbers are stored as E.164."""
     patch = {
@@ -165,4 +165,4 @@ async def patch_forwarding(
         if section is not None
     }
     view = await cti.forwarding.change(principal.user_id, patch, line_id)
-    return ForwardingOut.model_validate(view.to_json())
+    return Forwarding.model_validate(view.to_json())

@@ -20,6 +20,7 @@ const TABS = ['journal', 'contacts', 'forwarding', 'help'];
 let live = null;
 const params = new URLSearchParams(window.location.search);
 let dialPrefill = params.get('dial');
+if (dialPrefill) window.history.replaceState(null, '', window.location.pathname); // not again on reload
 
 const views = {}; // the shell's parts, filled by renderShell()
 
@@ -43,6 +44,7 @@ async function boot() {
   }
   setLanguage(state.me.language);
   renderShell();
+  performance.mark('cloudcti-shell'); // page usable (bench/client_popup.py reads the marks)
   checkCredentials();
   live = new Live({ onFrame: applyFrame, onReload: reloadAll, onStatus });
   live.start();
@@ -75,6 +77,9 @@ function onStatus(status) {
   state.connection = status;
   root.dataset.connection = status;
   changed('connection');
+  if (status === 'live' && !performance.getEntriesByName('cloudcti-live').length) performance.mark('cloudcti-live');
+  // a session that ended (logout elsewhere, expiry) leads back to the login, not a banner
+  if (status === 'reconnecting') api('GET', 'users/me').catch(() => {});
 }
 
 function applyFrame({ type, data }) {
@@ -95,8 +100,7 @@ function applyFrame({ type, data }) {
       state.forwardingError = null;
       return changed('forwarding');
     case 'presence_updated':
-      updatePresence(data);
-      return changed('contacts');
+      return updatePresence(data) ? changed('contacts') : undefined;
     case 'journal_entry_created':
       addJournalEntry(data);
       return changed('journal');
@@ -104,9 +108,10 @@ function applyFrame({ type, data }) {
       state.me.lines = state.me.lines.map((l) => (l.id === data.id ? data : l));
       return changed('me');
     case 'pbx_credentials_required':
+      // invalid: a banner (the server still tries); suspended or missing: the dialog itself
       state.me.pbx_credentials = { ...state.me.pbx_credentials, state: data.state };
       changed('me');
-      return askCredentials(state.me, data.state === 'suspended' ? 'suspended' : data.state === 'missing' ? 'missing' : 'invalid', data.reason, refreshMe);
+      return checkCredentials(data.reason);
     default:
       return undefined;
   }

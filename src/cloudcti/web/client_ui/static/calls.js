@@ -52,9 +52,10 @@ export function activeCall() {
   return [...state.calls.values()].find((c) => c.state === 'active') || null;
 }
 
+// The open consultation whose complete/cancel buttons belong on this call's card.
 function openTransfer(call) {
   return [...state.transfers.values()].find(
-    (x) => (x.consult_call_id === call.id || x.call_id === call.id) && (x.state === 'ringing' || x.state === 'answered'),
+    (x) => (x.consult_call_id ? x.consult_call_id === call.id : x.call_id === call.id) && (x.state === 'ringing' || x.state === 'answered'),
   );
 }
 

@@ -20,14 +20,19 @@ export async function loadContacts() {
   }
 }
 
-/** Apply a presence_updated frame. */
+/** Apply a presence_updated frame; true if a listed colleague changed (oneself is not listed). */
 export function updatePresence({ user_id: userId, presence }) {
   const contact = state.contacts.find((c) => c.user_id === userId);
-  if (contact) contact.presence = presence;
+  if (!contact) return false;
+  contact.presence = presence;
+  return userId !== state.me?.id;
 }
 
+// The first number is the line's: shown as its extension, dialled as the full number.
 function numbers(contact) {
-  return (contact.numbers || []).map((n) => (typeof n === 'string' ? { number: n, display: n } : { number: n.number, display: n.display || n.number }));
+  return (contact.numbers || []).map((n, i) =>
+    typeof n === 'string' ? { number: n, display: i === 0 && contact.extension ? contact.extension : n } : { number: n.number, display: n.display || n.number },
+  );
 }
 
 function presenceText(presence) {
@@ -53,7 +58,8 @@ export function renderContacts(el, rerender) {
     }, 250);
   });
   const active = activeCall();
-  const list = state.contacts.map((contact) => {
+  const others = state.contacts.filter((c) => c.user_id !== state.me?.id);
+  const list = others.map((contact) => {
     const nums = numbers(contact);
     const first = nums[0];
     const presence = contact.presence || { state: 'offline' };
@@ -67,7 +73,7 @@ export function renderContacts(el, rerender) {
       active && first ? h('button', { class: 'transfer-here', title: t('btn.transfer_to'), onclick: () => transfer(active, first.number, 'blind') }, t('btn.transfer')) : null,
     );
   });
-  const datalist = h('datalist', { id: 'contact-numbers' }, state.contacts.flatMap((c) => numbers(c).map((n) => h('option', { value: n.number }, c.display_name))));
+  const datalist = h('datalist', { id: 'contact-numbers' }, others.flatMap((c) => numbers(c).map((n) => h('option', { value: n.number }, c.display_name))));
   fill(
     el,
     h('h2', {}, t('contacts.heading')),

@@ -10,7 +10,7 @@ export function preview(input) {
   let text = (input || '').trim().replace(/^tel:/i, '');
   if (!text) return null;
   if (/^[*#]/.test(text)) return /^[*#][0-9*#+]+$/.test(text.replace(/\s/g, '')) ? { number: text.replace(/\s/g, ''), kind: 'code' } : null;
-  text = text.replace(/[\s\-/().]/g, '');
+  text = text.replace(/^(\+\d{1,3})\s*\(0\)/, '$1').replace(/[\s\-/().]/g, ''); // +49 (0)30 …
   if (text.startsWith('00')) text = `+${text.slice(2)}`;
   if (!/^\+?[0-9]+$/.test(text)) return null;
   if (text.startsWith('+')) return { number: text, kind: 'international' };
