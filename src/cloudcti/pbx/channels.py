@@ -84,6 +84,7 @@ MAX_IN_FLIGHT = 256
 """Events handed to the application and not yet acked, per channel set (the default bound)."""
 _MAX_ATTEMPTS = 3  # failed handlings of one event before it is acked and its state resynced
 _FAILED_MEMORY = 1024  # eventIDs of failed handlings remembered for their redelivery
+_GIVE_UP_RESYNC_GAP = 30.0  # seconds between two resyncs of one subscription after give-ups
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,8 @@ class EventChannelSet:
         self._ack_slots = asyncio.Semaphore(_MAX_ACKS_IN_FLIGHT)
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._failures: dict[str, int] = {}  # eventID → failed handlings so far
+        self._give_up_resyncs: dict[str, float] = {}  # subscriptionId → when its resync runs
+        self._timers: dict[str, asyncio.TimerHandle] = {}  # subscriptionId → delayed resync
         self._running = False
 
     # --- public -----------------------------------------------------------------------------
@@ -296,6 +299,8 @@ class EventChannelSet:
         self._log_state(f"channel set stopped: {reason}")
         for host in list(self._readers):
             self._cancel_reader(host)
+        for timer in self._timers.values():
+            timer.cancel()
         self._any_open.clear()
         self._stopped.set()
         self._wake.set()
@@ -454,10 +459,31 @@ class EventChannelSet:
                 del self._failures[next(iter(self._failures))]
             return None if ack is None else SendAck(ack.host, ack.event_id, 500)
         self.stats.given_up += 1
-        sid = envelope.subscription_id
-        key = next((k for k, s in self.machine.subscriptions.items() if s == sid), None)
-        self._resync(Resync(sid, key, f"event {envelope.event_id} failed {attempts} times"))
+        self._log_state(f"event {envelope.event_id} failed {attempts} times: resync")
+        self._resync_after_give_up(envelope.subscription_id)
         return ack
+
+    def _resync_after_give_up(self, sid: str) -> None:
+        """Resync ``sid`` now, or once ``_GIVE_UP_RESYNC_GAP`` passed since its last one, so a
+        failing application (database down) does not turn into a storm of snapshots; give-ups
+        meanwhile share that one resync."""
+        now = self.clock()
+        last = self._give_up_resyncs.get(sid)
+        if last is not None and last > now:
+            return  # one is scheduled and will cover this event too
+        due = now if last is None else max(now, last + _GIVE_UP_RESYNC_GAP)
+        self._give_up_resyncs[sid] = due
+        if due <= now:
+            self._resync_failed(sid)
+        else:
+            loop = asyncio.get_running_loop()
+            self._timers[sid] = loop.call_later(due - now, self._resync_failed, sid)
+
+    def _resync_failed(self, sid: str) -> None:
+        if self._stopped.is_set():
+            return
+        key = next((k for k, s in self.machine.subscriptions.items() if s == sid), None)
+        self._resync(Resync(sid, key, "events failed in the application"))
 
     async def _apply(self, host: str, action: Apply) -> bool:
         """Run the application's ``on_event``; False if it raised."""
