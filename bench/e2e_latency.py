@@ -94,7 +94,12 @@ async def drive(url: str, lines: int, rate: float, seconds: float) -> None:
             task.add_done_callback(tasks.discard)
             n += 1
             await asyncio.sleep(max(0.0, start + n * interval - time.monotonic()))
+        placed = time.monotonic() - start
         await asyncio.gather(*tasks)
+        print(
+            f"driver: {n} calls placed in {placed:.1f} s (~{n * EVENTS_PER_CALL / placed:.0f} "
+            f"PBX events/s offered), all ended {time.monotonic() - start:.1f} s after the start"
+        )
 
 
 async def set_up_sim(url: str, lines: int) -> None:
@@ -259,7 +264,26 @@ async def main(args: argparse.Namespace) -> None:
         await clients.open(url.replace("http://", "ws://") + "/api/v1/events", tokens)
         print(f"clients: {len(clients.sockets)} WebSockets open")
 
+        spy: subprocess.Popen[bytes] | None = None
+        if args.profile:  # py-spy is not a project dependency: pip install py-spy
+            spy = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "-p",
+                    str(server.pid),
+                    "-d",
+                    str(int(args.seconds) + 1),
+                    "-f",
+                    "raw",
+                    "-o",
+                    args.profile,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         cpu0, wall0 = process_cpu(server.pid), time.monotonic()
+        sim_cpu0 = process_cpu(sim.pid)
         driver = await asyncio.create_subprocess_exec(
             sys.executable,
             __file__,
@@ -274,8 +298,11 @@ async def main(args: argparse.Namespace) -> None:
         )
         await driver.wait()
         await asyncio.sleep(1.0)  # the last frames
+        if spy is not None:
+            spy.wait(60)
         wall = time.monotonic() - wall0
         cpu = process_cpu(server.pid) - cpu0
+        sim_cpu = process_cpu(sim.pid) - sim_cpu0
         latencies = sorted(clients.latencies)
         calls = clients.frames["call_created"]
         events = calls * EVENTS_PER_CALL
@@ -286,7 +313,7 @@ async def main(args: argparse.Namespace) -> None:
             f"paced at {args.rate:g} PBX events/s for {args.seconds:g} s: {calls} calls, "
             f"~{events / wall:.0f} PBX events/s and {frames / wall:.0f} frames/s sustained; "
             f"emit→frame p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} frames; "
-            f"server CPU {cpu / wall:.0%} of a core"
+            f"server CPU {cpu / wall:.0%} of a core, simulator CPU {sim_cpu / wall:.0%}"
         )
         presence = clients.frames["presence_updated"]
         print(
@@ -339,6 +366,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--keep", action="store_true", help="keep the data dir and log")
+    parser.add_argument("--profile", help="py-spy raw (collapsed) stacks of the server to here")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.drive:

@@ -1,7 +1,9 @@
 """Simulator → PBX runtime → application callback: events/s sustained with acks, and the
-latency from the simulator's emit to the callback.
+latency from the simulator's emit to the callback (with ``--commit-ms``: to the end of a
+simulated group commit that the callback awaits, as the server's event pipeline does).
 
-Run: ``.venv/bin/python bench/pbx_pipeline.py [--lines 40] [--seconds 10] [--rate 200]``.
+Run: ``.venv/bin/python bench/pbx_pipeline.py [--lines 40] [--seconds 10] [--rate 200]
+[--commit-ms 14]``.
 Three processes on this machine: ``cloudcti sim`` (two Xsi hosts), a load driver placing
 calls through the control API, and this process running ``GatewayRuntime`` (aiohttp) with a
 callback that only records. Latency per event = callback time − the call's ``startTime``,
@@ -119,15 +121,46 @@ async def setup(url: str, lines: int) -> None:
             response.raise_for_status()
 
 
+class GroupCommit:
+    """Stands in for the server's event pipeline: one commit at a time taking ``seconds``;
+    events that arrive while one runs go into the next (group commit)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.batches: list[int] = []
+        self._waiting: list[asyncio.Future[None]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def commit(self) -> None:
+        """Return once a commit that includes this call ended."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(done)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+        await done
+
+    async def _run(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            await asyncio.sleep(self.seconds)
+            self.batches.append(len(batch))
+            for done in batch:
+                if not done.done():  # its caller may have been cancelled
+                    done.set_result(None)
+
+
 async def phase(
-    urls: list[str], lines: int, rate: float, seconds: float, sim_pid: int
+    urls: list[str], lines: int, rate: float, seconds: float, sim_pid: int, commit_ms: float
 ) -> dict[str, Any]:
     latencies: list[float] = []
     counted = 0
+    committer = GroupCommit(commit_ms / 1000)
 
-    def on_event(delivery: Delivery) -> None:
+    async def on_event(delivery: Delivery) -> None:
         nonlocal counted
         event = delivery.event
+        if commit_ms > 0:
+            await committer.commit()
         now_ms = time.time() * 1000
         stamp: int | None = None
         if isinstance(event, CallReceivedEvent):
@@ -163,9 +196,14 @@ async def phase(
         str(seconds),
     )
     await driver.wait()
-    async with asyncio.timeout(30):
-        while channels.stats.acked + channels.stats.ack_failures < channels.stats.applied:
-            await asyncio.sleep(0.01)
+    drained = time.monotonic() + 30  # then report what is still unacked instead of waiting
+
+    def unacked() -> int:
+        return channels.stats.applied - channels.stats.acked - channels.stats.ack_failures
+
+    while unacked() > 0 and time.monotonic() < drained:
+        await asyncio.sleep(0.01)
+    backlog = unacked()
     wall = time.monotonic() - wall0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
@@ -183,6 +221,8 @@ async def phase(
         if len(latencies) > 100
         else float("nan"),
         "state": runtime.state.value,
+        "backlog": backlog,
+        "mean_batch": statistics.mean(committer.batches) if committer.batches else 0.0,
     }
     await runtime.close()
     task.cancel()
@@ -225,7 +265,7 @@ async def main(args: argparse.Namespace) -> None:
         )
         for rate in (args.rate, 0.0):
             await setup(urls[0], args.lines)
-            result = await phase(urls, args.lines, rate, args.seconds, sim.pid)
+            result = await phase(urls, args.lines, rate, args.seconds, sim.pid, args.commit_ms)
             label = f"paced at {rate:g} events/s" if rate else "as fast as the driver goes"
             print(
                 f"{label}: {result['events']} events, {result['events_per_s']:.0f} events/s "
@@ -235,6 +275,8 @@ async def main(args: argparse.Namespace) -> None:
                 f"{result['sim_cpu_share']:.0%}, runtime "
                 f"{result['runtime_cpu_share']:.0%} of a core; ack failures "
                 f"{result['ack_failures']}, state {result['state']}"
+                + (f"; {result['backlog']} still unacked 30 s later" if result["backlog"] else "")
+                + (f"; mean commit batch {result['mean_batch']:.1f}" if args.commit_ms else "")
             )
     finally:
         sim.terminate()
@@ -246,6 +288,12 @@ if __name__ == "__main__":
     parser.add_argument("--lines", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument(
+        "--commit-ms",
+        type=float,
+        default=0.0,
+        help="the callback waits for a simulated group commit of this many ms (0: none)",
+    )
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.drive:

@@ -3,10 +3,30 @@
 
 The machine decides, this module does the I/O: it reads each host's stream, frames and parses
 the documents, feeds them and the results of its requests to the machine, and carries out the
-actions it returns. Application callbacks run before the event's ack is sent (at-least-once;
-the application de-duplicates by eventID). The clock is injectable; the machine's timers
-(heartbeat every ``event_timeout``/2, refresh at half the granted expiry, silence watchdog,
-jittered exponential back-off) come from its ``ChannelConfig``.
+actions it returns. The clock is injectable; the machine's timers (heartbeat every
+``event_timeout``/2, refresh at half the granted expiry, silence watchdog, jittered exponential
+back-off) come from its ``ChannelConfig``.
+
+Delivery to the application (at-least-once; the application de-duplicates by eventID):
+
+* **Pipelined.** The reader does not wait for an event's handling before reading the next
+  document: each event's ``on_event`` runs in a task of its own, and the tasks start in arrival
+  order, so the synchronous start of ``on_event`` (where the event pipeline queues the event)
+  sees the events of a channel in stream order. Heartbeats and channel documents are handled
+  at once, never behind a commit. At most ``max_in_flight`` events per channel set are handed
+  over and not yet acked; at the bound the readers stop reading (back-pressure; the XSP
+  buffers), so memory stays bounded.
+* **Acked after its own handling.** An event's ack is sent only once its ``on_event``
+  returned, whatever later events did.
+* **A failed handling is answered 500**, not 200: PROTOCOL.md §3.2 (EventResponse
+  ``statusCode``) says the XSP then resends the event on the next channel of the set, so a
+  commit that failed is tried again. The machine would drop the redelivery as a duplicate
+  eventID, so this module remembers the failed eventIDs and hands their redelivery to the
+  application again (marked ``late``: events behind it may have been applied meanwhile). After
+  ``_MAX_ATTEMPTS`` failed handlings the event is acked 200 (the PBX stops resending it, so a
+  poisonous event cannot occupy the channel forever) and its subscription is resynced: a user
+  subscription is refreshed for a fresh snapshot, and ``on_resync`` is told, so the state the
+  event would have changed is re-read instead of lost.
 """
 
 from __future__ import annotations
@@ -60,6 +80,11 @@ from cloudcti.xsi import (
 
 _ACK_RETRIES = (0.2, 0.5, 1.0)  # seconds before the 2nd, 3rd, 4th try of a failed ack
 _MAX_ACKS_IN_FLIGHT = 64
+MAX_IN_FLIGHT = 256
+"""Events handed to the application and not yet acked, per channel set (the default bound)."""
+_MAX_ATTEMPTS = 3  # failed handlings of one event before it is acked and its state resynced
+_FAILED_MEMORY = 1024  # eventIDs of failed handlings remembered for their redelivery
+_GIVE_UP_RESYNC_GAP = 30.0  # seconds between two resyncs of one subscription after give-ups
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +123,13 @@ class ChannelSetStats:
     heartbeats: int = 0
     channels_opened: int = 0
     resyncs: int = 0
+    failed: int = 0
+    """Handlings of an event that raised (each answered 500 or, at the last attempt, resynced)."""
+    given_up: int = 0
+    """Events acked after ``_MAX_ATTEMPTS`` failed handlings (their subscription resynced)."""
+    in_flight: int = 0
+    """Events handed to the application and not acked yet."""
+    peak_in_flight: int = 0
 
 
 class EventChannelSet:
@@ -117,6 +149,7 @@ class EventChannelSet:
         on_change: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.client = client
         self.channel_set_id = channel_set_id
@@ -141,6 +174,10 @@ class EventChannelSet:
         self._stopped = asyncio.Event()
         self._any_open = asyncio.Event()
         self._ack_slots = asyncio.Semaphore(_MAX_ACKS_IN_FLIGHT)
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._failures: dict[str, int] = {}  # eventID → failed handlings so far
+        self._give_up_resyncs: dict[str, float] = {}  # subscriptionId → when its resync runs
+        self._timers: dict[str, asyncio.TimerHandle] = {}  # subscriptionId → delayed resync
         self._running = False
 
     # --- public -----------------------------------------------------------------------------
@@ -262,6 +299,8 @@ class EventChannelSet:
         self._log_state(f"channel set stopped: {reason}")
         for host in list(self._readers):
             self._cancel_reader(host)
+        for timer in self._timers.values():
+            timer.cancel()
         self._any_open.clear()
         self._stopped.set()
         self._wake.set()
@@ -352,7 +391,11 @@ class EventChannelSet:
             )
             if error.event_id is not None:
                 eid = error.event_id
-                self._run(self._feed(lambda now: self.machine.receive_undecodable(host, eid, now)))
+                actions = self._feed(lambda now: self.machine.receive_undecodable(host, eid, now))
+                for action in actions:
+                    if isinstance(action, SendAck):
+                        await self._ack_slots.acquire()  # _ack releases it
+                        self._spawn(self._ack(action))
             return None
         if isinstance(event, ChannelHeartBeat):
             # Its actions matter: timers of other hosts that fell due run with this input.
@@ -374,20 +417,76 @@ class EventChannelSet:
             self.client.log.add(
                 Direction.IN, f"ChannelTerminatedEvent on {host_name(host)}: {event.reason}"
             )
-        for action in actions:
-            if isinstance(action, Apply):
-                await self._apply(host, action)
-            elif isinstance(action, SendAck):
-                await self._ack_slots.acquire()
-                self._spawn(self._ack(action))
+        apply = next((a for a in actions if isinstance(a, Apply)), None)
+        ack = next((a for a in actions if isinstance(a, SendAck)), None)
+        redelivered = ack is not None and ack.status == 200 and ack.event_id in self._failures
+        if apply is None and redelivered and isinstance(event, SubscriptionEvent):
+            apply = Apply(event, late=True)  # the XSP resent an event whose handling failed
+        if apply is not None:
+            await self._in_flight.acquire()  # back-pressure: no more reading at the bound
+            self.stats.in_flight += 1
+            self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.stats.in_flight)
+            self._spawn(self._deliver(host, apply, ack))
+        elif ack is not None:
+            await self._ack_slots.acquire()
+            self._spawn(self._ack(ack))
         return opened
 
-    def _run(self, actions: list[Action]) -> None:
-        for action in actions:
-            if isinstance(action, SendAck):
-                self._spawn(self._ack(action))
+    async def _deliver(self, host: str, apply: Apply, ack: SendAck | None) -> None:
+        """Hand ``apply``'s event to the application, then answer it: 200 once handled, 500
+        (the XSP resends it) if the handling raised, 200 plus a resync at the last attempt."""
+        try:
+            handled = await self._apply(host, apply)
+            event_id = apply.event.envelope.event_id
+            if handled:
+                self._failures.pop(event_id, None)
+            else:
+                ack = self._after_failure(apply.event, ack)
+            if ack is not None:
+                await self._ack_slots.acquire()
+                await self._ack(ack)
+        finally:
+            self.stats.in_flight -= 1
+            self._in_flight.release()
 
-    async def _apply(self, host: str, action: Apply) -> None:
+    def _after_failure(self, event: SubscriptionEvent, ack: SendAck | None) -> SendAck | None:
+        envelope = event.envelope
+        attempts = self._failures.pop(envelope.event_id, 0) + 1
+        self.stats.failed += 1
+        if attempts < _MAX_ATTEMPTS:
+            self._failures[envelope.event_id] = attempts
+            while len(self._failures) > _FAILED_MEMORY:
+                del self._failures[next(iter(self._failures))]
+            return None if ack is None else SendAck(ack.host, ack.event_id, 500)
+        self.stats.given_up += 1
+        self._log_state(f"event {envelope.event_id} failed {attempts} times: resync")
+        self._resync_after_give_up(envelope.subscription_id)
+        return ack
+
+    def _resync_after_give_up(self, sid: str) -> None:
+        """Resync ``sid`` now, or once ``_GIVE_UP_RESYNC_GAP`` passed since its last one, so a
+        failing application (database down) does not turn into a storm of snapshots; give-ups
+        meanwhile share that one resync."""
+        now = self.clock()
+        last = self._give_up_resyncs.get(sid)
+        if last is not None and last > now:
+            return  # one is scheduled and will cover this event too
+        due = now if last is None else max(now, last + _GIVE_UP_RESYNC_GAP)
+        self._give_up_resyncs[sid] = due
+        if due <= now:
+            self._resync_failed(sid)
+        else:
+            loop = asyncio.get_running_loop()
+            self._timers[sid] = loop.call_later(due - now, self._resync_failed, sid)
+
+    def _resync_failed(self, sid: str) -> None:
+        if self._stopped.is_set():
+            return
+        key = next((k for k, s in self.machine.subscriptions.items() if s == sid), None)
+        self._resync(Resync(sid, key, "events failed in the application"))
+
+    async def _apply(self, host: str, action: Apply) -> bool:
+        """Run the application's ``on_event``; False if it raised."""
         event = action.event
         envelope = event.envelope
         call_id = event.call.call_id if isinstance(event, CallEvent) else None
@@ -404,15 +503,17 @@ class EventChannelSet:
             result = self.on_event(Delivery(event, host, action.late))
             if inspect.isawaitable(result):
                 await result
-        except Exception as error:  # the application's bug must not kill the channel
+        except Exception as error:  # the application's failure must not kill the channel
             self.client.log.add(
                 Direction.STATE, f"application failed on {envelope.event_id}", repr(error)
             )
+            return False
+        return True
 
     # --- requests ---------------------------------------------------------------------------
 
     async def _ack(self, action: SendAck) -> None:
-        request = event_response(action.event_id, action.status, action.reason)
+        request = event_response(action.event_id, action.status, action.reason or None)
         try:
             for delay in (*_ACK_RETRIES, None):
                 try:

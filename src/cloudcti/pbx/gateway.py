@@ -22,7 +22,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
-from cloudcti.pbx.channels import Delivery, EventChannelSet, OnDelivery, SubscriptionSpec
+from cloudcti.pbx.channels import (
+    MAX_IN_FLIGHT,
+    Delivery,
+    EventChannelSet,
+    OnDelivery,
+    SubscriptionSpec,
+)
 from cloudcti.pbx.client import MAX_ATTEMPTS, XsiClient
 from cloudcti.pbx.errors import XsiAuthError, XsiCredentialRejectedError, XsiTransportError
 from cloudcti.pbx.log import Direction, PbxLog
@@ -130,6 +136,8 @@ class GatewayConfig:
     """First wait after a network failure before the login attempt is repeated (doubles)."""
     channel_expires: int = 3600
     subscription_expires: int = 3600
+    max_in_flight: int = MAX_IN_FLIGHT
+    """Events handed to the application and not yet acked before the channels stop reading."""
 
     @property
     def credentials(self) -> BasicCredentials:
@@ -385,6 +393,7 @@ class GatewayRuntime:
             on_change=self._channel_state,
             clock=self.clock,
             rng=self.rng,
+            max_in_flight=config.max_in_flight,
         )
         self.channel_set = channels
         self._resyncing = {s.line for s in self._specs.values() if s.line is not None}
