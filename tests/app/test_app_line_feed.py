@@ -46,6 +46,10 @@ class HeldCommit:
         self.entered = asyncio.Event()
         self.release = asyncio.Event()
 
+    @property
+    def lines_version(self) -> int:
+        return self.store.lines_version
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         held, self.hold = self.hold, False

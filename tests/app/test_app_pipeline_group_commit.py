@@ -49,6 +49,10 @@ class FailingCommits:
         self.failing = False
         self.failed = 0
 
+    @property
+    def lines_version(self) -> int:
+        return self.store.lines_version
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self.store.transaction() as tx:

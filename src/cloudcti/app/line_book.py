@@ -15,19 +15,25 @@ __all__ = ["LineBook", "LineInfo"]
 
 @dataclass(frozen=True, slots=True)
 class LineInfo:
-    """A monitored line: its id and its reducer's configuration."""
+    """A monitored line: its id, its reducer's configuration and the user it is assigned to
+    (as of the book's last load; reassigning a line invalidates the gateway's book)."""
 
     line_id: str
     config: LineConfig
+    user_id: str | None = None
 
 
 class LineBook:
-    """Maps ``(gateway_id, PBX user id)`` to the line, loading a gateway's lines at once."""
+    """Maps ``(gateway_id, PBX user id)`` to the line, loading a gateway's lines at once.
+
+    Everything is reloaded after this process committed a change to lines or users
+    (``Store.lines_version``), so a line reassigned to another user is seen at once."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._gateways: dict[str, dict[str, LineInfo]] = {}
         self._voice_portals: dict[str, str] = {}
+        self._version = store.lines_version
 
     def learn_voice_portal(self, gateway_id: str, number: str) -> None:
         """The gateway's PBX redirects to voicemail at ``number`` (E.164): every line's
@@ -42,6 +48,9 @@ class LineBook:
 
     async def find(self, tx: Transaction, gateway_id: str, pbx_user_id: str) -> LineInfo | None:
         """The enabled line of the gateway whose PBX user this is (case-insensitive)."""
+        if self._version != self._store.lines_version:
+            self._version = self._store.lines_version
+            self._gateways.clear()
         lines = self._gateways.get(gateway_id)
         if lines is None:
             lines = await _load(tx, gateway_id, self._voice_portals.get(gateway_id))
@@ -71,5 +80,5 @@ async def _load(tx: Transaction, gateway_id: str, voice_portal: str | None) -> d
         config = LineConfig(
             line.id, params, directory, voicemail_number=voicemail, voice_portal=voice_portal
         )
-        found[line.pbx_user_id.lower()] = LineInfo(line.id, config)
+        found[line.pbx_user_id.lower()] = LineInfo(line.id, config, line.user_id)
     return found

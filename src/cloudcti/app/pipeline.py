@@ -175,15 +175,13 @@ class EventPipeline:
                 info = await self.book.find(tx, gateway_id, pbx_user_id)
                 if info is None:
                     return None
-                line = await tx.lines.get(info.line_id)
             state = self._state_of(info, {})
             events: list[DomainEvent] = []
             for service in infos:
                 state, found = state.with_service(service, now)
                 events.extend(found)
             self._states[info.line_id] = state
-        user_id = line.user_id if line is not None else None
-        return state, LineEvents(info.line_id, user_id, tuple(events))
+        return state, LineEvents(info.line_id, info.user_id, tuple(events))
 
     async def _apply(
         self,
@@ -201,11 +199,9 @@ class EventPipeline:
         if info is None:
             return None
         new_state, events = self._state_of(info, scratch).apply(event, now)
-        line = await tx.lines.get(info.line_id)
-        user_id = line.user_id if line is not None else None
-        await _journal(tx, events, user_id)
+        await _journal(tx, events, info.user_id)
         scratch[info.line_id] = new_state
-        return LineEvents(info.line_id, user_id, tuple(events))
+        return LineEvents(info.line_id, info.user_id, tuple(events))
 
     def _state_of(self, info: LineInfo, scratch: Mapping[str, LineState]) -> LineState:
         state = scratch.get(info.line_id) or self._states.get(info.line_id)

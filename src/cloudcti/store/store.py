@@ -61,6 +61,9 @@ class Store:
         self.engine = engine
         self.keyring = keyring
         self._hashing = hashing or PasswordHashing()
+        self.lines_version = 0
+        """Counts committed transactions of this process that changed lines (or users, whose
+        location a line's configuration depends on): caches of lines compare it."""
 
     @classmethod
     async def open(
@@ -93,7 +96,10 @@ class Store:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """A transaction: committed when the block ends, rolled back if it raises."""
         async with self.engine.begin() as conn:
-            yield Transaction(conn, self.keyring, self._hashing)
+            tx = Transaction(conn, self.keyring, self._hashing)
+            yield tx
+        if tx.lines.changed or tx.users.changed:
+            self.lines_version += 1
 
     async def close(self) -> None:
         """Close every pooled connection."""

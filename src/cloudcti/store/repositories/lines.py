@@ -34,10 +34,13 @@ class LinesRepository:
     def __init__(self, conn: AsyncConnection, secrets: SecretsRepository) -> None:
         self._conn = conn
         self._secrets = secrets
+        self.changed = False
+        """Whether this transaction added, replaced or deleted a line."""
 
     async def add(self, record: LineRecord) -> None:
         """Store a new line; ``ConflictError`` if the id or (gateway, PBX user) is taken or a
         reference is unknown."""
+        self.changed = True
         await execute_or_conflict(
             self._conn, t.insert().values(_row(record)), f"line {record.pbx_user_id!r}"
         )
@@ -64,6 +67,7 @@ class LinesRepository:
         old = await self.get(record.id)
         if old is None:
             raise NotFoundError(f"line {record.id}")
+        self.changed = True
         values = _row(record)
         del values["id"]
         await execute_or_conflict(
@@ -76,6 +80,7 @@ class LinesRepository:
 
     async def delete(self, id: str) -> None:
         """Delete the line (and, if it was its user's last, the user's PBX credentials)."""
+        self.changed = True
         user_id = await self._conn.scalar(select(t.c.user_id).where(t.c.id == id))
         await self._conn.execute(delete(p).where(p.c.line_id == id))
         await self._conn.execute(delete(t).where(t.c.id == id))

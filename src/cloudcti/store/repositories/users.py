@@ -31,6 +31,8 @@ class UsersRepository:
         self._conn = conn
         self._secrets = secrets
         self._hashing = hashing
+        self.changed = False
+        """Whether this transaction replaced or deleted a user (their profile or lines)."""
 
     async def add(self, record: UserRecord, *, password: str) -> None:
         """Store a new user with ``password`` hashed; ``ConflictError`` if id or username is taken.
@@ -55,6 +57,7 @@ class UsersRepository:
 
     async def update(self, record: UserRecord) -> None:
         """Replace profile fields (not the password, not the PBX credentials)."""
+        self.changed = True
         values = _row(record)
         del values["id"]
         if await self.get(record.id) is None:
@@ -125,6 +128,7 @@ class UsersRepository:
     async def delete(self, id: str) -> None:
         """Delete the user, their PBX credentials, tokens and rights; their lines stay,
         unassigned."""
+        self.changed = True
         await self._secrets.delete(pbx_secret_name(id))
         await self._conn.execute(delete(t).where(t.c.id == id))
 
