@@ -150,13 +150,13 @@ class FrameLog:
     async def latest_seq(self, user_id: str) -> int:
         """The user's latest ``seq`` (0 before the first frame)."""
         if user_id not in self._latest:
-            async with self._store.transaction() as tx:
+            async with self._store.read() as tx:
                 self._latest.setdefault(user_id, await tx.frames.latest_seq(user_id))
         return self._latest[user_id]
 
     async def since(self, user_id: str, seq: int) -> list[Frame] | None:
         """The user's frames after ``seq``; ``None`` if some are no longer kept."""
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             records = await tx.frames.since(user_id, seq)
         if records is None:
             return None

@@ -38,7 +38,7 @@ class LiveService:
 
     async def calls(self, user_id: str) -> list[dict[str, Any]]:
         """The current calls on the user's lines (CONTRACT.md ``Call``), oldest first."""
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             line_ids = [line.id for line in await tx.lines.all(user_id=user_id)]
         states = self.pipeline.states
         calls = [c for lid in line_ids if lid in states for c in states[lid].calls]
@@ -55,7 +55,7 @@ class LiveService:
         status: str | None = None,
     ) -> list[dict[str, Any]]:
         """The user's journal entries, newest first, older than entry ``before``."""
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             records = await tx.journal.newest_for_user(
                 user_id,
                 min(limit, JOURNAL_MAX_LIMIT),

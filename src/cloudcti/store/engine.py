@@ -13,9 +13,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["DATABASE_FILE_NAME", "async_url", "create_engine", "sqlite_url"]
+__all__ = ["DATABASE_FILE_NAME", "READ_ONLY", "async_url", "create_engine", "sqlite_url"]
 
 DATABASE_FILE_NAME = "cloudcti.sqlite3"
+READ_ONLY = "cloudcti_read_only"
+"""Connection execution option: its transactions only read (SQLite begins them DEFERRED)."""
 
 # A writer waits this long for another connection's write lock before SQLITE_BUSY.
 _SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -65,6 +67,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN DEFERRED")  # no write lock: readers never wait
+        return
     # IMMEDIATE takes the write lock up front (waiting up to the busy timeout): a deferred
     # transaction that read first fails at once with SQLITE_BUSY when it later writes after
     # another connection committed, which concurrent writers (the event pipeline) make common.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from cloudcti.store.engine import create_engine, sqlite_url
+from cloudcti.store.engine import READ_ONLY, create_engine, sqlite_url
 from cloudcti.store.migrate import upgrade
 from cloudcti.store.passwords import PasswordHashing
 from cloudcti.store.repositories import (
@@ -53,7 +54,13 @@ class Transaction:
 
 
 class Store:
-    """The database of one installation."""
+    """The database of one installation.
+
+    On SQLite one writer at a time holds the database's write lock, so the write
+    transactions of this process queue on an asyncio lock first instead of spinning on
+    SQLite's busy timeout ("database is locked" under load); reads (``read``) take no lock
+    (WAL: they see the last commit). Another process (a CLI command next to the server)
+    still meets the busy timeout. PostgreSQL needs neither."""
 
     def __init__(
         self, engine: AsyncEngine, keyring: KeyRing, hashing: PasswordHashing | None = None
@@ -61,6 +68,10 @@ class Store:
         self.engine = engine
         self.keyring = keyring
         self._hashing = hashing or PasswordHashing()
+        self._writer: asyncio.Lock | None = (
+            asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        )
+        self._writing: asyncio.Task[object] | None = None
         self.lines_version = 0
         """Counts committed transactions of this process that changed lines (or users, whose
         location a line's configuration depends on): caches of lines compare it."""
@@ -94,12 +105,36 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
-        async with self.engine.begin() as conn:
-            tx = Transaction(conn, self.keyring, self._hashing)
-            yield tx
+        """A transaction: committed when the block ends, rolled back if it raises. A task
+        must not open a second one inside it (``RuntimeError`` on SQLite)."""
+        if self._writer is None:
+            async with self.engine.begin() as conn:
+                tx = Transaction(conn, self.keyring, self._hashing)
+                yield tx
+        else:
+            task = asyncio.current_task()
+            if task is not None and self._writing is task:
+                raise RuntimeError("a write transaction inside another of the same task")
+            async with self._writer:
+                self._writing = task
+                try:
+                    async with self.engine.begin() as conn:
+                        tx = Transaction(conn, self.keyring, self._hashing)
+                        yield tx
+                finally:
+                    self._writing = None
         if tx.lines.changed or tx.users.changed:
             self.lines_version += 1
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Transaction]:
+        """A transaction for reading only: it sees one consistent snapshot and never waits
+        for writers (SQLite: a deferred transaction beside the writer; WAL). Writing in it
+        is a mistake (it may fail with "database is locked")."""
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
+            async with conn.begin():
+                yield Transaction(conn, self.keyring, self._hashing)
 
     async def close(self) -> None:
         """Close every pooled connection."""
