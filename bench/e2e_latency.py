@@ -184,7 +184,8 @@ async def wait_for_subscriptions(sim_url: str, lines: int, timeout: float = 120)
 class Clients:
     """One WebSocket per line, all read in this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, deflate: bool = True) -> None:
+        self.deflate = deflate
         self.latencies: list[float] = []
         self.by_type: dict[str, list[float]] = {}
         self.frames: Counter[str] = Counter()
@@ -193,7 +194,12 @@ class Clients:
 
     async def open(self, ws_url: str, tokens: dict[str, str]) -> None:
         for token in tokens.values():
-            ws = await connect(f"{ws_url}?token={token}", open_timeout=30, max_queue=None)
+            ws = await connect(
+                f"{ws_url}?token={token}",
+                open_timeout=30,
+                max_queue=None,
+                compression="deflate" if self.deflate else None,
+            )
             hello = json.loads(await ws.recv())
             assert hello["type"] == "hello", hello
             self.sockets.append(ws)
@@ -233,7 +239,7 @@ async def main(args: argparse.Namespace) -> None:
         stderr=subprocess.DEVNULL,
     )
     server: subprocess.Popen[bytes] | None = None
-    clients = Clients()
+    clients = Clients(deflate=not args.no_deflate)
     try:
         await _until_up(f"{sim_url}/sim/v1/state")
         await set_up_sim(sim_url, args.lines)
@@ -253,7 +259,7 @@ async def main(args: argparse.Namespace) -> None:
             )
         if args.keep:
             print(f"server: data and log in {data_dir}")
-        await _until_up(f"{url}/healthz")
+        await _until_up(f"{url}/healthz", timeout=600)  # startup loads every line and user
         began = time.monotonic()
         await wait_for_subscriptions(sim_url, args.lines)
         await _until_connected(url)
@@ -327,7 +333,11 @@ async def main(args: argparse.Namespace) -> None:
         for process in (server, sim):
             if process is not None:
                 process.terminate()
-                process.wait(15)
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(15)
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -365,6 +375,9 @@ if __name__ == "__main__":
     parser.add_argument("--lines", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument(
+        "--no-deflate", action="store_true", help="clients offer no permessage-deflate"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data dir and log")
     parser.add_argument("--profile", help="py-spy raw (collapsed) stacks of the server to here")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
