@@ -178,6 +178,11 @@ class FrameLog:
     async def _write(self, messages: list[BusMessage]) -> None:
         """Number the messages' frames per user, store them in one transaction, then hand
         them to the connections (so a frame is only seen once it can be resumed from)."""
+        unknown = {m.user_id for m in messages if m.user_id is not None} - self._latest.keys()
+        if unknown:  # one read for every user new to this process, not one each
+            async with self._store.read() as tx:
+                for newcomer in sorted(unknown):
+                    self._latest[newcomer] = await tx.frames.latest_seq(newcomer)
         numbered: dict[str, list[Frame]] = {}
         for message in messages:
             user_id = message.user_id

@@ -69,7 +69,7 @@ class LineWatch:
     async def scan(self) -> int:
         """Compare every assigned line's state with the last seen; publish the changed ones.
         The number of frames published."""
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             records = [r for r in await tx.lines.all() if r.user_id is not None]
             views = await self._lines.views(tx, records)
         seen: dict[tuple[str, str], str] = {}
