@@ -8,7 +8,12 @@ and port as in ``Host``), else the handshake is refused (cross-site WebSocket hi
 fast enough (``FrameHub.max_pending`` waiting) is closed with code ``CLOSE_TOO_SLOW`` (4008):
 the client reconnects and sends ``resume`` with the last ``seq`` it got. A token that is
 revoked (logout) or expires while the socket is open closes it with ``CLOSE_LOGGED_OUT``
-(4001): checked before each client message and every ``TOKEN_CHECK_S`` seconds."""
+(4001): checked before each client message and every ``TOKEN_CHECK_S`` seconds.
+
+Compression: permessage-deflate stays as uvicorn negotiates it (on when the client offers it).
+Measured with ``bench/e2e_latency.py --lines 100 --rate 50`` against ``--no-deflate``: p50
+85 vs 91 ms, p99 234 vs 222 ms, server CPU 63 vs 66 % of a core: no clear win from turning it
+off, while it shrinks the repetitive JSON frames for clients on slow links."""
 
 from __future__ import annotations
 
