@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudcti.store import KeyRing, Store
+from cloudcti.store import FrameRecord, KeyRing, Store
 from tests.store.store_fixtures import ANNA, FAST_HASHING, seed_company
 
 
@@ -73,3 +73,14 @@ async def test_a_write_transaction_inside_another_of_the_same_task_fails_at_once
             await tx.processed_events.mark("g", ["e"], 1)
     finally:
         await store.close()
+
+
+async def test_frames_of_many_users_are_appended_in_one_call(store: Store) -> None:
+    anna = [FrameRecord(seq, "call_updated", f'{{"n":{seq}}}', 10 + seq) for seq in (1, 2)]
+    ben = [FrameRecord(7, "presence_updated", "{}", 20)]
+    async with store.transaction() as tx:
+        await tx.frames.append_all({"u-anna": anna, "u-ben": ben, "u-cem": []})
+    async with store.read() as tx:
+        assert await tx.frames.since("u-anna", 0) == anna
+        assert await tx.frames.latest_seq("u-ben") == 7
+        assert await tx.frames.latest_seq("u-cem") == 0

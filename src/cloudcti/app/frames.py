@@ -198,9 +198,12 @@ class FrameLog:
             return
         now = self._clock()
         async with self._store.transaction() as tx:
-            for user_id, frames in numbered.items():
-                records = [FrameRecord(f.seq, f.type, json.dumps(f.data), now) for f in frames]
-                await tx.frames.append(user_id, records)
+            await tx.frames.append_all(
+                {
+                    user_id: [FrameRecord(f.seq, f.type, json.dumps(f.data), now) for f in frames]
+                    for user_id, frames in numbered.items()
+                }
+            )
             self.writes += 1
             if self.writes % PRUNE_EVERY == 0:
                 await tx.frames.prune(now)

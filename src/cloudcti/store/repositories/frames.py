@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,14 +24,17 @@ class FramesRepository:
 
     async def append(self, user_id: str, frames: Sequence[FrameRecord]) -> None:
         """Append frames; their ``seq`` must be greater than ``latest_seq(user_id)``."""
-        if frames:
-            await self._conn.execute(
-                t.insert(),
-                [
-                    {"user_id": user_id, "seq": f.seq, "type": f.type, "data": f.data, "at": f.at}
-                    for f in frames
-                ],
-            )
+        await self.append_all({user_id: frames})
+
+    async def append_all(self, frames: Mapping[str, Sequence[FrameRecord]]) -> None:
+        """Append the frames of many users in one statement (user id → frames, as ``append``)."""
+        rows = [
+            {"user_id": user_id, "seq": f.seq, "type": f.type, "data": f.data, "at": f.at}
+            for user_id, records in frames.items()
+            for f in records
+        ]
+        if rows:
+            await self._conn.execute(t.insert(), rows)
 
     async def latest_seq(self, user_id: str) -> int:
         """The user's last ``seq`` (0 if none is kept), where a restarted server continues."""
