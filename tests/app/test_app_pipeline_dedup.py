@@ -4,6 +4,7 @@ second journal entry."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,3 +105,19 @@ async def test_a_redelivered_event_publishes_nothing_and_journals_nothing(rig: R
     assert rig.published == published
     assert await rig.journal_size() == 1
     assert rig.pipeline.states[LINE].calls == ()
+
+
+async def test_an_event_twice_in_one_batch_is_applied_once(rig: Rig) -> None:
+    s = Subscription()
+    ringing = leg("callhalf-1:0")
+    talk = answered(ringing, T0 + 5_000)
+    snapshot = s.snapshot(ringing)  # applied again after the hang-up it would revive the call
+    answer = s.call(CallAnsweredEvent, talk)
+    ended = s.call(CallReleasedEvent, released(talk, T0 + 20_000))
+    rig.now += 1_000
+    await asyncio.gather(
+        *(rig.pipeline.handle(GATEWAY, e) for e in (snapshot, answer, ended, snapshot))
+    )
+    assert rig.pipeline.batches[-1] == 4  # all in one transaction
+    assert rig.pipeline.states[LINE].calls == ()
+    assert await rig.journal_size() == 1

@@ -156,7 +156,12 @@ class EventPipeline:
         now = self._clock()
         async with self._lock:
             async with self._store.transaction() as tx:
+                fresh = await _mark_processed(tx, batch, now)
                 for pending in batch:
+                    new_ids = fresh[pending.gateway_id]
+                    if pending.event.event_id not in new_ids:
+                        continue  # seen before, or earlier in this batch
+                    new_ids.discard(pending.event.event_id)
                     message = await self._apply(tx, pending.gateway_id, pending.event, scratch, now)
                     if message is not None:
                         messages.append(message)
@@ -193,8 +198,6 @@ class EventPipeline:
     ) -> LineEvents | None:
         envelope = event.envelope
         target = envelope.target_id or envelope.user_id
-        if not await tx.processed_events.mark(gateway_id, [event.event_id], now):
-            return None
         info = await self.book.find(tx, gateway_id, target)
         if info is None:
             return None
@@ -218,6 +221,20 @@ class EventPipeline:
                 await tx.processed_events.prune(
                     gateway_id, keep=KEEP_EVENT_IDS, older_than=now - KEEP_EVENT_IDS_MS
                 )
+
+
+async def _mark_processed(
+    tx: Transaction, batch: Sequence[_Pending], now: int
+) -> dict[str, set[str]]:
+    """Record the batch's event ids as processed, one query per gateway; per gateway the ids
+    not seen before."""
+    ids: dict[str, list[str]] = {}
+    for pending in batch:
+        ids.setdefault(pending.gateway_id, []).append(pending.event.event_id)
+    return {
+        gateway_id: await tx.processed_events.mark(gateway_id, event_ids, now)
+        for gateway_id, event_ids in ids.items()
+    }
 
 
 async def _journal(tx: Transaction, events: Sequence[DomainEvent], user_id: str | None) -> None:
