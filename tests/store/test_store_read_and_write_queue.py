@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cloudcti.store import FrameRecord, KeyRing, Store
+from cloudcti.store import FrameRecord, KeyRing, Store, StoreError
+from cloudcti.store import store as store_module
 from tests.store.store_fixtures import ANNA, FAST_HASHING, seed_company
 
 
@@ -84,3 +85,23 @@ async def test_frames_of_many_users_are_appended_in_one_call(store: Store) -> No
         assert await tx.frames.since("u-anna", 0) == anna
         assert await tx.frames.latest_seq("u-ben") == 7
         assert await tx.frames.latest_seq("u-cem") == 0
+
+
+async def test_a_writer_that_waits_too_long_fails_instead_of_hanging(
+    tmp_path: Path, keyring: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bound on a deadlock (a writer awaiting another task that writes)."""
+    monkeypatch.setattr(store_module, "WRITER_WAIT_S", 0.2)
+    store = await Store.open(keyring, data_dir=tmp_path, hashing=FAST_HASHING)
+
+    async def second_writer() -> None:
+        async with store.transaction():
+            pass
+
+    try:
+        async with store.transaction():
+            with pytest.raises(StoreError, match="write lock"):
+                await asyncio.wait_for(second_writer(), 5)
+        await second_writer()  # the lock was given back
+    finally:
+        await store.close()

@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cloudcti.store.engine import READ_ONLY, create_engine, sqlite_url
+from cloudcti.store.errors import StoreError
 from cloudcti.store.migrate import upgrade
 from cloudcti.store.passwords import PasswordHashing
 from cloudcti.store.repositories import (
@@ -30,7 +31,11 @@ from cloudcti.store.repositories import (
 )
 from cloudcti.store.vault import KeyRing
 
-__all__ = ["Store", "Transaction"]
+__all__ = ["WRITER_WAIT_S", "Store", "Transaction"]
+
+WRITER_WAIT_S = 60.0
+"""How long a write transaction queues for the SQLite writer before ``StoreError``: a bound
+on a deadlock (a writer awaiting another task that writes), far beyond any real queue."""
 
 
 class Transaction:
@@ -115,14 +120,21 @@ class Store:
             task = asyncio.current_task()
             if task is not None and self._writing is task:
                 raise RuntimeError("a write transaction inside another of the same task")
-            async with self._writer:
-                self._writing = task
-                try:
-                    async with self.engine.begin() as conn:
-                        tx = Transaction(conn, self.keyring, self._hashing)
-                        yield tx
-                finally:
-                    self._writing = None
+            try:
+                async with asyncio.timeout(WRITER_WAIT_S):
+                    await self._writer.acquire()
+            except TimeoutError:
+                raise StoreError(
+                    f"waited {WRITER_WAIT_S:g} s for the database's write lock"
+                ) from None
+            self._writing = task
+            try:
+                async with self.engine.begin() as conn:
+                    tx = Transaction(conn, self.keyring, self._hashing)
+                    yield tx
+            finally:
+                self._writing = None
+                self._writer.release()
         if tx.lines.changed or tx.users.changed:
             self.lines_version += 1
 
