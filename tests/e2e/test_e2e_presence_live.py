@@ -141,7 +141,10 @@ def test_dnd_to_voicemail_is_marked_voicemail_once_the_voice_portal_is_known(
             own, lambda f: f["type"] == "call_ended" and f["data"]["direction"] == "inbound"
         )[-1]["data"]
         assert ended["voicemail"] is True, ended
-        entry = frames_until(own, lambda f: f["type"] == "journal_entry_created")[-1]["data"]
+        entry = frames_until(  # an earlier call's entry may still be on its way
+            own,
+            lambda f: f["type"] == "journal_entry_created" and f["data"]["call_id"] == ended["id"],
+        )[-1]["data"]
         assert entry["status"] == "dnd"
         site.sim.post(f"/sim/v1/calls/{call}/hangup", json={"side": "caller"})
     dial(site, "*79")

@@ -31,7 +31,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def _cookie(site: Site) -> str:
     assert site.company is not None
-    with httpx.Client(base_url=site.url) as fresh:
+    with httpx.Client(base_url=site.url, timeout=30) as fresh:
         response = fresh.post(
             "/api/v1/auth/token",
             json={"username": PERSON, "password": site.company.user_password},

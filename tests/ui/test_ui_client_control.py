@@ -144,8 +144,10 @@ def test_to_another_device_moves_the_call_to_the_mobile(anna: Page, site: Site) 
         lambda: _party(_sim_call_with(site, BEN), ANNA),
         lambda party: party is not None and party["device"] == "mobile",
     )
-    cards = anna.locator("#calls li.call", has_text="Ben Müller")  # the PBX's new call replaces
-    expect(cards).to_have_count(1)  # the old one (briefly both)
+    cards = anna.locator("#calls li.call", has_text="Ben Müller")
+    # the PBX's new call (on the mobile) replaces the old one; briefly both are on screen
+    expect(cards.locator(".device-mobile")).to_have_text("Mobiltelefon")
+    expect(cards).to_have_count(1)
     expect(cards.locator(".device")).to_have_text("Mobiltelefon")
     expect(cards).to_have_attribute("data-state", "active")
 
