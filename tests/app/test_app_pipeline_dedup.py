@@ -15,12 +15,7 @@ from cloudcti.app.bus import BusMessage, InProcessBus, LineEvents
 from cloudcti.app.pipeline import EventPipeline
 from cloudcti.domain.events import JournalEntryCreated
 from cloudcti.store import (
-    DialingParametersRecord,
-    GatewayRecord,
-    LineRecord,
     Store,
-    UserRecord,
-    load_keyring,
 )
 from cloudcti.xsi import (
     CallAnsweredEvent,
@@ -28,12 +23,8 @@ from cloudcti.xsi import (
     CallReleasedEvent,
     SubscriptionEvent,
 )
+from tests.app.one_line_store import GATEWAY, LINE, USER, one_line_store
 from tests.domain.domain_factories import T0, Subscription, answered, held, leg, released
-from tests.store.store_fixtures import FAST_HASHING
-
-GATEWAY = "gw-1"
-LINE = "l-alice"
-USER = "u-alice"
 
 
 @dataclass
@@ -54,26 +45,7 @@ class Rig:
 
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    keyring = load_keyring(tmp_path, {"CLOUDCTI_SECRET_KEY": "A" * 43})
-    store = await Store.open(keyring, data_dir=tmp_path, hashing=FAST_HASHING)
-    async with store.transaction() as tx:
-        await tx.dialing_parameters.add(
-            DialingParametersRecord(id="dp-1", name="München", country_code="49", area_code="89")
-        )
-        await tx.gateways.add(
-            GatewayRecord(
-                id=GATEWAY,
-                name="PBX",
-                xsi_urls=("https://xsi.example.net",),
-                dialing_parameters_id="dp-1",
-                monitoring_username="monitor@example.net",
-            ),
-            monitoring_password="monitor-password",
-        )
-        await tx.users.add(UserRecord(USER, "alice", "Alice"), password="alice-login-1")
-        await tx.lines.add(
-            LineRecord(LINE, GATEWAY, "alice@example.net", "+4989887766771", "Alice", user_id=USER)
-        )
+    store = await one_line_store(tmp_path)
     bus = InProcessBus()
     found = Rig(store, EventPipeline(store, bus, lambda: found.now))
     bus.subscribe(found.published.append)
