@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -32,6 +32,7 @@ __all__ = [
     "Form",
     "LoginRequiredError",
     "NotAdminError",
+    "Session",
     "admin_session",
     "cti_of",
     "errors_by_field",
@@ -220,3 +221,7 @@ def errors_by_field(
         name = (aliases or {}).get(error.field, error.field.replace(".", "_"))
         found.setdefault(name, error.message)
     return found
+
+
+Session = Annotated[AdminSession, Depends(admin_session)]
+"""A route parameter: the logged-in admin's session (login page otherwise)."""

@@ -5,17 +5,15 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import replace
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cloudcti.app.errors import NotAuthenticatedError, TooManyAttemptsError
 from cloudcti.app.users import LANGUAGES
 from cloudcti.web.admin_ui.base import (
     PREFIX,
-    AdminSession,
-    admin_session,
+    Session,
     cti_of,
     read_form,
     redirect,
@@ -27,7 +25,6 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-Session = Annotated[AdminSession, Depends(admin_session)]
 LOGIN_COOKIE = "cloudcti_login_csrf"
 
 

@@ -5,9 +5,9 @@ API's ``derive-internal-length`` and ``explain``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cloudcti.app.dialing import ADVANCED_SETTINGS, DialingParametersSpec, DialingParametersView
@@ -15,7 +15,7 @@ from cloudcti.app.errors import AppError, InvalidInputError
 from cloudcti.web.admin_ui.base import (
     AdminSession,
     Form,
-    admin_session,
+    Session,
     cti_of,
     errors_by_field,
     read_form,
@@ -26,8 +26,6 @@ from cloudcti.web.admin_ui.base import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/dialing")
-
-Session = Annotated[AdminSession, Depends(admin_session)]
 
 
 def _spec(form: Form) -> DialingParametersSpec:

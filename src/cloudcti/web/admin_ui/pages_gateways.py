@@ -4,9 +4,9 @@ and the PBX log (live tail in ``static/log.js``, download as text)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from cloudcti.app.clock import iso
@@ -16,7 +16,7 @@ from cloudcti.app.ports import LogQuery
 from cloudcti.web.admin_ui.base import (
     AdminSession,
     Form,
-    admin_session,
+    Session,
     cti_of,
     errors_by_field,
     field_error_text,
@@ -30,7 +30,6 @@ __all__ = ["CLOUD_PBX_XSI_URL", "router"]
 
 router = APIRouter(prefix="/gateways")
 
-Session = Annotated[AdminSession, Depends(admin_session)]
 
 CLOUD_PBX_XSI_URL = "https://client.deutschland-lan.de"
 """The Xsi host of DeutschlandLAN Cloud PBX (PROTOCOL.md §DT), prefilled for new gateways."""

@@ -4,16 +4,16 @@ line's parameters (``BSVoiceMailNumber``, R5/R9), its user and whether it is dis
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cloudcti.app.errors import AppError, InvalidInputError
 from cloudcti.app.lines import LineView
 from cloudcti.web.admin_ui.base import (
     AdminSession,
-    admin_session,
+    Session,
     cti_of,
     errors_by_field,
     read_form,
@@ -24,8 +24,6 @@ from cloudcti.web.admin_ui.base import (
 __all__ = ["lines_context", "router"]
 
 router = APIRouter(prefix="/lines")
-
-Session = Annotated[AdminSession, Depends(admin_session)]
 
 
 async def lines_context(request: Request) -> dict[str, Any]:

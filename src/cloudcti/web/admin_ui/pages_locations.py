@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cloudcti.app.errors import AppError, InvalidInputError
@@ -13,7 +13,7 @@ from cloudcti.app.locations import DEFAULT_LOCATION_PARAMETERS, LocationSpec
 from cloudcti.web.admin_ui.base import (
     AdminSession,
     Form,
-    admin_session,
+    Session,
     cti_of,
     errors_by_field,
     read_form,
@@ -25,7 +25,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/locations")
 
-Session = Annotated[AdminSession, Depends(admin_session)]
 _VM = "Telephony.VoiceMailNumber"
 _OVERRIDE = "Telephony.OverrideVoiceMailNumber"
 _ALIASES = {f"parameters.{_VM}": "voicemail_number", f"parameters.{_OVERRIDE}": "override"}

@@ -3,16 +3,14 @@ grants "viewer sees subject's forwarding target"."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cloudcti.app.errors import AppError, InvalidInputError
 from cloudcti.app.rights import TeamSpec
 from cloudcti.web.admin_ui.base import (
     AdminSession,
-    admin_session,
+    Session,
     cti_of,
     errors_by_field,
     read_form,
@@ -23,8 +21,6 @@ from cloudcti.web.admin_ui.base import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/rights")
-
-Session = Annotated[AdminSession, Depends(admin_session)]
 
 
 async def _page(

@@ -3,9 +3,9 @@ this user leaves its previous one), show the Cloud PBX login's state and clear i
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cloudcti.app.errors import AppError, InvalidInputError
@@ -13,7 +13,7 @@ from cloudcti.app.users import UserSpec, UserView
 from cloudcti.web.admin_ui.base import (
     AdminSession,
     Form,
-    admin_session,
+    Session,
     cti_of,
     errors_by_field,
     read_form,
@@ -24,8 +24,6 @@ from cloudcti.web.admin_ui.base import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/users")
-
-Session = Annotated[AdminSession, Depends(admin_session)]
 
 
 def _spec(form: Form) -> UserSpec:
