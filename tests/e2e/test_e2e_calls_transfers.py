@@ -56,6 +56,17 @@ def transfer_frame(ws: Any, state: str) -> dict[str, Any]:
     return data
 
 
+def transfer_to_ben(site: Site, flow: str) -> tuple[str, dict[str, Any]]:
+    """A caller answered by Anna, then Anna's transfer of it to Ben (7770): ``(call id,
+    Transfer)``; the transfer was created (201)."""
+    _, call_id = answered_inbound(site, "anna.schmidt", ANNA, CALLER)
+    body = {"call_id": call_id, "destination": "7770", "flow": flow}
+    response = act(site, "anna.schmidt", "POST", "/transfers", body)
+    assert response.status_code == 201, response.text
+    transfer: dict[str, Any] = response.json()
+    return call_id, transfer
+
+
 def test_swap_alternates_between_two_calls_without_releasing_either(site: Site) -> None:
     first, second = consultation(site, "anna.schmidt", ANNA, "7770")
     ben_answers(site, second)
@@ -80,16 +91,7 @@ def test_swap_alternates_between_two_calls_without_releasing_either(site: Site) 
 def test_blind_transfer_hands_the_caller_to_the_destination(site: Site) -> None:
     with site.socket("anna.schmidt") as ws:
         assert recv(ws)["type"] == "hello"
-        _, call_id = answered_inbound(site, "anna.schmidt", ANNA, CALLER)
-        response = act(
-            site,
-            "anna.schmidt",
-            "POST",
-            "/transfers",
-            {"call_id": call_id, "destination": "7770", "flow": "blind"},
-        )
-        assert response.status_code == 201, response.text
-        transfer = response.json()
+        _, transfer = transfer_to_ben(site, "blind")
         assert transfer["flow"] == "blind"
         assert transfer["state"] == "completed"
         assert transfer["consult_call_id"] is None
@@ -105,16 +107,7 @@ def test_blind_transfer_hands_the_caller_to_the_destination(site: Site) -> None:
 def test_consultation_completed_connects_the_caller_with_the_consulted(site: Site) -> None:
     with site.socket("anna.schmidt") as ws:
         assert recv(ws)["type"] == "hello"
-        _, call_id = answered_inbound(site, "anna.schmidt", ANNA, CALLER)
-        response = act(
-            site,
-            "anna.schmidt",
-            "POST",
-            "/transfers",
-            {"call_id": call_id, "destination": "7770", "flow": "attended"},
-        )
-        assert response.status_code == 201, response.text
-        transfer = response.json()
+        call_id, transfer = transfer_to_ben(site, "attended")
         assert transfer["state"] == "ringing"
         consult_id = transfer["consult_call_id"]
         call_state(site, "anna.schmidt", call_id, "held")
@@ -141,14 +134,7 @@ def test_consultation_completed_connects_the_caller_with_the_consulted(site: Sit
 
 
 def test_consultation_cancelled_returns_to_the_first_call(site: Site) -> None:
-    _, call_id = answered_inbound(site, "anna.schmidt", ANNA, CALLER)
-    transfer = act(
-        site,
-        "anna.schmidt",
-        "POST",
-        "/transfers",
-        {"call_id": call_id, "destination": "7770", "flow": "attended"},
-    ).json()
+    call_id, transfer = transfer_to_ben(site, "attended")
     consult_id = transfer["consult_call_id"]
     ben_answers(site, consult_id)
     cancelled = act(site, "anna.schmidt", "DELETE", f"/transfers/{transfer['id']}")
@@ -169,14 +155,7 @@ def test_consultation_cancelled_returns_to_the_first_call(site: Site) -> None:
 def test_a_consultation_the_destination_hangs_up_on_fails_and_leaves_the_call_held(
     site: Site,
 ) -> None:
-    _, call_id = answered_inbound(site, "anna.schmidt", ANNA, CALLER)
-    transfer = act(
-        site,
-        "anna.schmidt",
-        "POST",
-        "/transfers",
-        {"call_id": call_id, "destination": "7770", "flow": "attended"},
-    ).json()
+    call_id, transfer = transfer_to_ben(site, "attended")
     ben_answers(site, transfer["consult_call_id"])
     site.sim.post(
         f"/sim/v1/calls/{sim_id_of(site, transfer['consult_call_id'])}/hangup",
