@@ -31,20 +31,18 @@ import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench_company import MONITOR, PASSWORD, line_user, set_up_sim
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.dialing import DialingParametersSpec
 from cloudcti.app.gateways import GatewaySpec
 from cloudcti.app.users import UserSpec
 from cloudcti.store.passwords import PasswordHashing
 
-MONITOR = "bench.monitor@example.net"
-PASSWORD = "Bench-Pw-1"  # noqa: S105 - a throwaway account of the throwaway simulator
 LOGIN_PASSWORD = "bench-login-1"  # noqa: S105
 KEY = "B" * 43
 EVENTS_PER_CALL = 5  # what one ring-answer-hangup sends on the line's subscriptions
@@ -66,10 +64,6 @@ def free_port() -> int:
 
 def epoch_ms(iso_time: str) -> float:
     return datetime.fromisoformat(iso_time.replace("Z", "+00:00")).timestamp() * 1000
-
-
-def line_user(k: int) -> str:
-    return f"line{k}@example.net"
 
 
 async def drive(url: str, lines: int, rate: float, seconds: float) -> None:
@@ -100,36 +94,6 @@ async def drive(url: str, lines: int, rate: float, seconds: float) -> None:
             f"driver: {n} calls placed in {placed:.1f} s (~{n * EVENTS_PER_CALL / placed:.0f} "
             f"PBX events/s offered), all ended {time.monotonic() - start:.1f} s after the start"
         )
-
-
-async def set_up_sim(url: str, lines: int) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as control:
-        await control.post("/sim/v1/reset", json={"scenario": "empty"})
-        await control.patch("/sim/v1/config", json={"unacked_limit": 5000, "no_answer_s": 600.0})
-        users: list[dict[str, Any]] = [
-            {
-                "user_id": MONITOR,
-                "password": PASSWORD,
-                "first_name": "B",
-                "last_name": "M",
-                "number": "+4989887766999",
-                "extension": "999",
-                "monitoring": True,
-            }
-        ]
-        users += [
-            {
-                "user_id": line_user(k),
-                "password": PASSWORD,
-                "first_name": "L",
-                "last_name": str(k),
-                "number": f"+498988776{1000 + k}",
-                "extension": str(1000 + k),
-            }
-            for k in range(lines)
-        ]
-        for body in users:
-            (await control.post("/sim/v1/users", json=body)).raise_for_status()
 
 
 async def set_up_installation(settings: Settings, sim_url: str, lines: int) -> dict[str, str]:

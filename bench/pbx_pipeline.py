@@ -28,11 +28,10 @@ from typing import Any
 import aiohttp
 import httpx
 
+from bench_company import MONITOR, PASSWORD, line_user, set_up_sim
 from cloudcti.pbx import Delivery, GatewayConfig, GatewayRuntime, GatewayState
 from cloudcti.xsi import CallAnsweredEvent, CallReceivedEvent, CallReleasedEvent
 
-MONITOR = "bench.monitor@example.net"
-PASSWORD = "Bench-Pw-1"  # noqa: S105 - a throwaway account of the throwaway simulator
 CALLERS = 32  # concurrent calls of the driver in the unpaced phase
 EVENTS_PER_CALL = 5  # measured: what one ring-answer-hangup sends on the line's subscriptions
 
@@ -59,7 +58,7 @@ async def drive(url: str, lines: int, rate: float, seconds: float) -> None:
         n = 0
 
         async def one_call(k: int) -> None:
-            line = f"line{k % lines}@example.net"
+            line = line_user(k % lines)
             body = {"from": "+4930224455", "to": line}
             async with control.post("/sim/v1/calls", json=body) as made:
                 call = (await made.json())["id"]
@@ -88,37 +87,6 @@ async def drive(url: str, lines: int, rate: float, seconds: float) -> None:
                     k += CALLERS
 
             await asyncio.gather(*(caller(i) for i in range(CALLERS)))
-
-
-async def setup(url: str, lines: int) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=10.0) as control:
-        await control.post("/sim/v1/reset", json={"scenario": "empty"})
-        await control.patch("/sim/v1/config", json={"unacked_limit": 5000, "no_answer_s": 600.0})
-        users: list[dict[str, Any]] = [
-            {
-                "user_id": MONITOR,
-                "password": PASSWORD,
-                "first_name": "B",
-                "last_name": "M",
-                "number": "+4989887766999",
-                "extension": "999",
-                "monitoring": True,
-            }
-        ]
-        for k in range(lines):
-            users.append(
-                {
-                    "user_id": f"line{k}@example.net",
-                    "password": PASSWORD,
-                    "first_name": "L",
-                    "last_name": str(k),
-                    "number": f"+4989887766{100 + k}",
-                    "extension": str(100 + k),
-                }
-            )
-        for body in users:
-            response = await control.post("/sim/v1/users", json=body)
-            response.raise_for_status()
 
 
 class GroupCommit:
@@ -175,7 +143,7 @@ async def phase(
 
     config = GatewayConfig("bench", tuple(urls), MONITOR, PASSWORD)
     runtime = GatewayRuntime(config, on_event)
-    runtime.set_lines([f"line{k}@example.net" for k in range(lines)])
+    runtime.set_lines([line_user(k) for k in range(lines)])
     task = asyncio.create_task(runtime.run())
     await runtime.wait_for(lambda r: r.state is GatewayState.CONNECTED, 30)
     channels = runtime.channel_set
@@ -264,7 +232,7 @@ async def main(args: argparse.Namespace) -> None:
             f"{args.seconds:g} s per phase"
         )
         for rate in (args.rate, 0.0):
-            await setup(urls[0], args.lines)
+            await set_up_sim(urls[0], args.lines)
             result = await phase(urls, args.lines, rate, args.seconds, sim.pid, args.commit_ms)
             label = f"paced at {rate:g} events/s" if rate else "as fast as the driver goes"
             print(
