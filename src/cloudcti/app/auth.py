@@ -87,7 +87,7 @@ class AuthService:
 
     async def authenticate(self, token: str) -> Principal:
         """Who holds ``token``; ``NotAuthenticatedError`` if it is unknown or expired."""
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             record = await tx.tokens.find(token, self._clock())
             user = None if record is None else await tx.users.get(record.user_id)
         if record is None or user is None:

@@ -27,12 +27,15 @@ __all__ = [
     "LinesService",
     "line_status",
     "normalise_line_number",
+    "view_of",
 ]
 
 DEFAULT_LINE_PARAMETERS: Mapping[str, str] = {"BSVoiceMailNumber": "*86"}
 """R5: a non-empty ``BSVoiceMailNumber`` enables the voicemail redirect for the line."""
 
 _LIVE = {GatewayState.CONNECTED.value, GatewayState.DEGRADED.value}
+_FEW_USERS = 8
+"""Up to this many users a view reads them one by one, beyond it all at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,23 @@ def line_status(
         }
         return Status("needs_user_auth", reasons.get(user.pbx_state, user.pbx_state))
     return Status("in_service", "monitored; call control with the user's credentials")
+
+
+def view_of(r: LineRecord, status: Status) -> LineView:
+    """The line as shown, in the given state."""
+    return LineView(
+        id=r.id,
+        gateway_id=r.gateway_id,
+        pbx_user_id=r.pbx_user_id,
+        number=r.number,
+        extension=r.extension,
+        display_name=r.display_name,
+        user_id=r.user_id,
+        disabled=r.disabled,
+        parameters=dict(r.parameters),
+        state=status.state,
+        state_reason=status.reason,
+    )
 
 
 def normalise_line_number(
@@ -191,38 +211,32 @@ class LinesService:
     async def views(self, tx: Transaction, records: list[LineRecord]) -> list[LineView]:
         """Views of ``records`` with their live state."""
         gateways = {g.id: g for g in await tx.gateways.all()}
-        users = {u.id: u for u in await tx.users.all()}
-        result = []
-        for r in records:
-            user = users.get(r.user_id) if r.user_id else None
-            status = line_status(r, gateways[r.gateway_id], user, self._runtimes)
-            result.append(
-                LineView(
-                    id=r.id,
-                    gateway_id=r.gateway_id,
-                    pbx_user_id=r.pbx_user_id,
-                    number=r.number,
-                    extension=r.extension,
-                    display_name=r.display_name,
-                    user_id=r.user_id,
-                    disabled=r.disabled,
-                    parameters=dict(r.parameters),
-                    state=status.state,
-                    state_reason=status.reason,
-                )
-            )
-        return result
+        wanted = {r.user_id for r in records if r.user_id is not None}
+        if len(wanted) > _FEW_USERS:
+            users = {u.id: u for u in await tx.users.all() if u.id in wanted}
+        else:
+            users = {u.id: u for u in [await tx.users.get(id) for id in wanted] if u is not None}
+        return [
+            view_of(r, self.status_of(r, gateways[r.gateway_id], users.get(r.user_id or "")))
+            for r in records
+        ]
+
+    def status_of(
+        self, record: LineRecord, gateway: GatewayRecord, user: UserRecord | None
+    ) -> Status:
+        """The line's live state (``line_status`` with this service's runtimes)."""
+        return line_status(record, gateway, user, self._runtimes)
 
     async def list(
         self, *, gateway_id: str | None = None, user_id: str | None = None
     ) -> list[LineView]:
         """Lines by number, optionally of one gateway or one user."""
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             return await self.views(tx, await tx.lines.all(gateway_id=gateway_id, user_id=user_id))
 
     async def get(self, id: str) -> LineView:
         """One line; ``NotFoundError`` if unknown."""
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             return (await self.views(tx, [await _get(tx, id)]))[0]
 
     async def spec(self, id: str) -> LineSpec:

@@ -169,7 +169,7 @@ class _Runtime:
         refused = [channels.refused[k] for k in keys if k in channels.refused]
         if refused:
             return Status("out_of_service", f"the Cloud PBX refused the subscription: {refused[0]}")
-        if f"{user}{_CALLS}" in channels.subscriptions:
+        if channels.granted(f"{user}{_CALLS}"):
             return Status("in_service", "monitored")
         return Status("unknown", "subscribing to the line's events")
 

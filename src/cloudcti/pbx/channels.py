@@ -192,11 +192,15 @@ class EventChannelSet:
         """key → subscriptionId of the subscriptions the PBX granted."""
         return self.machine.subscriptions
 
+    def granted(self, key: str) -> bool:
+        """Whether the PBX granted subscription ``key`` (O(1))."""
+        return self.machine.subscription_of(key) is not None
+
     @property
     def pending(self) -> int:
         """Subscriptions wanted but not granted yet (refused ones not counted)."""
-        granted = self.machine.subscriptions
-        return sum(1 for k in self._specs if k not in granted and k not in self.refused)
+        granted = self.machine.subscription_of
+        return sum(1 for k in self._specs if granted(k) is None and k not in self.refused)
 
     @property
     def stopped(self) -> bool:
@@ -224,13 +228,13 @@ class EventChannelSet:
         known = self._specs.get(spec.key)
         self._specs[spec.key] = spec
         self.refused.pop(spec.key, None)
-        if known is None or spec.key not in self.machine.subscriptions:
+        if known is None or self.machine.subscription_of(spec.key) is None:
             self._spawn(self._create(spec))
 
     def remove(self, key: str) -> None:
         """Stop keeping subscription ``key`` and delete it at the PBX."""
         spec = self._specs.pop(key, None)
-        sid = self.machine.subscriptions.get(key)
+        sid = self.machine.subscription_of(key)
         if sid is not None:
             self._feed(lambda now: self.machine.subscription_removed(sid, now))
             self._spawn(self._delete_subscription(sid, spec.line if spec else None))

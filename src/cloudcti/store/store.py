@@ -80,6 +80,9 @@ class Store:
         self.lines_version = 0
         """Counts committed transactions of this process that changed lines (or users, whose
         location a line's configuration depends on): caches of lines compare it."""
+        self.config_version = 0
+        """Counts committed transactions of this process that changed lines, users (their
+        PBX credentials too) or gateways: what a line's state depends on in the database."""
 
     @classmethod
     async def open(
@@ -137,6 +140,8 @@ class Store:
                 self._writer.release()
         if tx.lines.changed or tx.users.changed:
             self.lines_version += 1
+        if tx.lines.changed or tx.users.changed or tx.users.pbx_changed or tx.gateways.changed:
+            self.config_version += 1
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Transaction]:

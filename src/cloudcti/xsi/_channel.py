@@ -410,6 +410,11 @@ class ChannelMachine:
         """The recorded subscriptions: target → subscriptionId."""
         return {target: s.subscription_id for target, s in self._by_target.items()}
 
+    def subscription_of(self, target: str) -> str | None:
+        """The recorded subscriptionId of ``target`` (O(1), unlike ``subscriptions``)."""
+        record = self._by_target.get(target)
+        return record.subscription_id if record is not None else None
+
     def next_deadline(self) -> float | None:
         """When ``tick`` must be called next; None while nothing is scheduled."""
         if self._stopped:

@@ -36,6 +36,8 @@ class GatewaysRepository:
         self._conn = conn
         self._secrets = secrets
         self._lines = lines
+        self.changed = False
+        """Whether this transaction added, replaced or deleted a gateway."""
 
     async def add(
         self,
@@ -45,6 +47,7 @@ class GatewaysRepository:
         proxy_password: str | None = None,
     ) -> None:
         """Store a new gateway and its passwords; ``ConflictError`` if the id or name is taken."""
+        self.changed = True
         await execute_or_conflict(
             self._conn, t.insert().values(_row(record)), f"gateway {record.name!r}"
         )
@@ -65,6 +68,7 @@ class GatewaysRepository:
 
     async def update(self, record: GatewayRecord) -> None:
         """Replace the stored gateway (not its passwords); ``NotFoundError`` if unknown."""
+        self.changed = True
         if await self.get(record.id) is None:
             raise NotFoundError(f"gateway {record.id}")
         values = _row(record)
@@ -96,6 +100,7 @@ class GatewaysRepository:
 
     async def delete(self, id: str) -> None:
         """Delete the gateway, its lines (R17 applies to their users) and its passwords."""
+        self.changed = True
         line_ids = (
             await self._conn.scalars(select(lines.c.id).where(lines.c.gateway_id == id))
         ).all()

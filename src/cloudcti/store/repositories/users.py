@@ -33,6 +33,8 @@ class UsersRepository:
         self._hashing = hashing
         self.changed = False
         """Whether this transaction replaced or deleted a user (their profile or lines)."""
+        self.pbx_changed = False
+        """Whether this transaction changed a user's PBX credentials or their state."""
 
     async def add(self, record: UserRecord, *, password: str) -> None:
         """Store a new user with ``password`` hashed; ``ConflictError`` if id or username is taken.
@@ -95,6 +97,7 @@ class UsersRepository:
         self, id: str, username: str, password: str, *, state: str = "valid"
     ) -> None:
         """Keep the user's own Cloud PBX login (password sealed); resets failed attempts."""
+        self.pbx_changed = True
         done = await self._conn.execute(
             update(t)
             .where(t.c.id == id)
@@ -110,6 +113,7 @@ class UsersRepository:
 
     async def set_pbx_state(self, id: str, state: str, failed_attempts: int) -> None:
         """Record the outcome of a login with the stored PBX credentials (R16)."""
+        self.pbx_changed = True
         await self._conn.execute(
             update(t)
             .where(t.c.id == id)
@@ -118,6 +122,7 @@ class UsersRepository:
 
     async def clear_pbx_credentials(self, id: str) -> None:
         """Forget the user's Cloud PBX login."""
+        self.pbx_changed = True
         await self._secrets.delete(pbx_secret_name(id))
         await self._conn.execute(
             update(t)
