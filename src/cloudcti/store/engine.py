@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from cloudcti.store import inline_sqlite
+
 __all__ = ["DATABASE_FILE_NAME", "READ_ONLY", "async_url", "create_engine", "sqlite_url"]
 
 DATABASE_FILE_NAME = "cloudcti.sqlite3"
@@ -44,7 +46,14 @@ def async_url(url: str | URL) -> URL:
 def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``; SQLite connections get WAL, ``synchronous=NORMAL``,
     foreign keys and a busy timeout. Dispose it (``await engine.dispose()``) when done."""
-    engine = create_async_engine(async_url(url), **kwargs)
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        assert parsed.database is not None
+        kwargs.setdefault(
+            "async_creator",
+            inline_sqlite.connect(parsed.database, timeout_s=_SQLITE_BUSY_TIMEOUT_MS / 1000),
+        )
+    engine = create_async_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -54,7 +63,8 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # The sqlite3 module's own transaction handling would let a SAVEPOINT open the outer
     # transaction and its RELEASE commit it; SQLAlchemy issues BEGIN itself instead.
-    dbapi_connection.isolation_level = None
+    if not getattr(dbapi_connection.driver_connection, "inline", False):
+        dbapi_connection.isolation_level = None  # the inline driver connects with it
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
