@@ -114,7 +114,7 @@ class CloudCti:
         self.calls = CallServices.wire(store, self.user_pbx, self.live, clock)
         self.locations = LocationsService(store)
         self.retention = RetentionJob(store, clock)
-        self.rights = RightsService(store)
+        self.rights = RightsService(store, lambda: self.presence.rights_changed())
         bus, pipeline = self.live.bus, self.live.pipeline
         self.forwarding = ForwardingService(store, self.user_pbx, pipeline, bus, clock)
         self.presence = PresenceService(store, self.lines, pipeline, bus, clock)

@@ -1,6 +1,11 @@
 """Per-user WebSocket frames (CONTRACT.md §3): domain events from the bus become frames
 ``{seq, type, data}`` with a per-user ``seq``, kept in the store's frame log for resume, then
-handed to the user's live connections (``FrameHub``)."""
+handed to the user's live connections (``FrameHub``).
+
+Calls come first: ``presence_updated`` frames (one per colleague for every change) are
+written in slices of at most ``MAX_BULK_FRAMES``, and only after everything else queued, so
+a wave of presence never holds back a call frame for longer than one slice. A frame's data
+is encoded to JSON once and shared by every viewer who gets the same data."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +35,9 @@ __all__ = ["MAX_PENDING_FRAMES", "Connection", "Frame", "FrameHub", "FrameLog", 
 PRUNE_EVERY = 200
 MAX_WRITE_BATCH = 200
 """Bus messages whose frames are stored in one transaction (those queued meanwhile)."""
+MAX_BULK_FRAMES = 100
+"""Presence frames stored in one transaction, after the other frames queued."""
+BULK_TYPES = frozenset({"presence_updated"})
 _log = logging.getLogger(__name__)
 
 
@@ -39,10 +48,22 @@ class Frame:
     seq: int
     type: str
     data: dict[str, Any]
+    encoded: str = ""
+    """``data`` as JSON, if already encoded."""
 
     def to_json(self) -> dict[str, Any]:
         """The frame as sent on the WebSocket."""
         return {"seq": self.seq, "type": self.type, "data": self.data}
+
+    def to_text(self) -> str:
+        """The frame as JSON text, reusing ``encoded``."""
+        data = self.encoded or encode(self.data)
+        return f'{{"seq":{self.seq},"type":{encode(self.type)},"data":{data}}}'
+
+
+def encode(value: Any) -> str:
+    """Compact JSON, as Starlette's ``send_json`` writes it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def frame_data(event: DomainEvent, user_id: str) -> dict[str, Any] | None:
@@ -114,22 +135,33 @@ class FrameHub:
 
 
 class FrameLog:
-    """Numbers, stores and delivers frames, in bus order, from one background task."""
+    """Numbers, stores and delivers frames from one background task: per user in bus order,
+    except that presence frames wait behind the others (module docstring)."""
 
     def __init__(self, store: Store, hub: FrameHub, clock: Clock) -> None:
         self._store = store
         self.hub = hub
         self._clock = clock
         self._latest: dict[str, int] = {}
-        self._inbox: asyncio.Queue[BusMessage] = asyncio.Queue()
+        self._urgent: deque[BusMessage] = deque()
+        self._bulk: deque[BusMessage] = deque()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._task: asyncio.Task[None] | None = None
         self.writes = 0
         """Transactions written so far (for tests and benchmarks)."""
 
     def on_message(self, message: BusMessage) -> None:
         """The bus subscriber: queue the message for the background task."""
-        if message.user_id is not None:
-            self._inbox.put_nowait(message)
+        if message.user_id is None:
+            return
+        if isinstance(message, UserFrame) and message.type in BULK_TYPES:
+            self._bulk.append(message)
+        else:
+            self._urgent.append(message)
+        self._idle.clear()
+        self._wake.set()
 
     def start(self) -> None:
         """Start writing frames in the background."""
@@ -145,7 +177,12 @@ class FrameLog:
 
     async def idle(self) -> None:
         """Return once every queued message is written and delivered."""
-        await self._inbox.join()
+        await self._idle.wait()
+
+    @property
+    def backlog(self) -> int:
+        """Messages queued and not written yet."""
+        return len(self._urgent) + len(self._bulk)
 
     async def latest_seq(self, user_id: str) -> int:
         """The user's latest ``seq`` (0 before the first frame)."""
@@ -160,20 +197,31 @@ class FrameLog:
             records = await tx.frames.since(user_id, seq)
         if records is None:
             return None
-        return [Frame(r.seq, r.type, json.loads(r.data)) for r in records]
+        return [Frame(r.seq, r.type, json.loads(r.data), r.data) for r in records]
 
     async def _run(self) -> None:
         while True:
-            messages = [await self._inbox.get()]
-            while len(messages) < MAX_WRITE_BATCH and not self._inbox.empty():
-                messages.append(self._inbox.get_nowait())
+            if not self._urgent and not self._bulk:
+                self._idle.set()
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            messages = self._take()
             try:
                 await self._write(messages)
             except Exception:  # one failed write must not end the stream; clients resync
                 _log.exception("writing frames failed")
-            finally:
-                for _ in messages:
-                    self._inbox.task_done()
+
+    def _take(self) -> list[BusMessage]:
+        """The next slice: what is urgent first, then presence frames."""
+        messages: list[BusMessage] = []
+        while self._urgent and len(messages) < MAX_WRITE_BATCH:
+            messages.append(self._urgent.popleft())
+        bulk = 0
+        while self._bulk and bulk < MAX_BULK_FRAMES:
+            messages.append(self._bulk.popleft())
+            bulk += 1
+        return messages
 
     async def _write(self, messages: list[BusMessage]) -> None:
         """Number the messages' frames per user, store them in one transaction, then hand
@@ -184,6 +232,7 @@ class FrameLog:
                 for newcomer in sorted(unknown):
                     self._latest[newcomer] = await tx.frames.latest_seq(newcomer)
         numbered: dict[str, list[Frame]] = {}
+        encoded: dict[int, tuple[object, str]] = {}  # viewers share presence data objects
         for message in messages:
             user_id = message.user_id
             if user_id is None:
@@ -191,8 +240,14 @@ class FrameLog:
             frames = numbered.setdefault(user_id, [])
             seq = frames[-1].seq if frames else await self.latest_seq(user_id)
             for type, data in _frames_of(message, user_id):
+                known = encoded.get(id(data))
+                if known is not None and known[0] is data:
+                    text = known[1]
+                else:
+                    text = encode(data)
+                    encoded[id(data)] = (data, text)
                 seq += 1
-                frames.append(Frame(seq, type, data))
+                frames.append(Frame(seq, type, data, text))
         numbered = {user_id: frames for user_id, frames in numbered.items() if frames}
         if not numbered:
             return
@@ -200,7 +255,7 @@ class FrameLog:
         async with self._store.transaction() as tx:
             await tx.frames.append_all(
                 {
-                    user_id: [FrameRecord(f.seq, f.type, json.dumps(f.data), now) for f in frames]
+                    user_id: [FrameRecord(f.seq, f.type, f.encoded, now) for f in frames]
                     for user_id, frames in numbered.items()
                 }
             )

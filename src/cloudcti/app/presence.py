@@ -7,10 +7,20 @@ Fan-out is coalesced per contact: a change schedules the contact; further change
 one frame per viewer carries the presence then current. A contact whose presence ends up as
 it was last sent makes no frames. Every user sees every colleague's presence (a company
 directory; not their own, which their calls and forwarding frames already tell them); the
-forwarding target is filtered per viewer (``app/rights.py``). The presences at start are the
-baseline (``start``): clients read them with ``GET /contacts``; a line whose gateway is
-still connecting (``unknown``) keeps its presence, so a server start is no wave of frames,
-while a gateway going down or a line disabled is ``offline``."""
+forwarding target is filtered per viewer (``app/rights.py``), and when teams or grants
+change, viewers whose right to see a current target changed get the presence again.
+
+Fan-out has a budget: one change makes a frame for every colleague, so a busy company would
+otherwise spend its time on presence. After a round of ``n`` frames the next round waits
+``n / FRAMES_PER_S`` seconds; changes meanwhile are merged (the latest state wins), so under
+a flood presence arrives later and in fewer frames, while call frames (which the frame log
+writes first, ``app/frames.py``) stay prompt. Below the budget nothing waits longer than the
+coalescing window.
+
+The presences at start are the baseline (``start``): clients read them with
+``GET /contacts``; a line whose gateway is still connecting (``unknown``) keeps its presence,
+so a server start is no wave of frames, while a gateway going down or a line disabled is
+``offline``."""
 
 from __future__ import annotations
 
@@ -34,10 +44,12 @@ from cloudcti.domain.presence import (
 )
 from cloudcti.store import Store, Transaction
 
-__all__ = ["COALESCE_S", "MAX_DELAY_S", "PresenceService", "presence_json"]
+__all__ = ["COALESCE_S", "FRAMES_PER_S", "MAX_DELAY_S", "PresenceService", "presence_json"]
 
 COALESCE_S = 0.1
 MAX_DELAY_S = 1.0
+FRAMES_PER_S = 1000.0
+"""Presence frames per second over all viewers that the fan-out paces itself to."""
 _AVAILABLE = Presence(PresenceState.AVAILABLE)
 _MONITORED = frozenset({"in_service", "needs_user_auth", "unknown"})
 """Line states whose presence is known; ``unknown`` (the gateway is connecting) keeps it, so a
@@ -73,14 +85,19 @@ class PresenceService:
         pipeline: EventPipeline,
         bus: EventBus,
         clock: Clock,
+        *,
+        frames_per_s: float = FRAMES_PER_S,
     ) -> None:
         self._store = store
+        self._frames_per_s = frames_per_s
         self._lines = lines
         self._pipeline = pipeline
         self._bus = bus
         self._clock = clock
         self._due: dict[str, tuple[float, float]] = {}  # subject → (first change, last change)
         self._sent: dict[str, Presence] = {}
+        self._rights = Rights()  # as last used for frames
+        self._rights_changed = False
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self.frames_sent = 0
@@ -98,8 +115,9 @@ class PresenceService:
     async def start(self) -> None:
         """Take every user's presence now as what clients know (they read it with
         ``GET /contacts``), so that only changes from here on make frames."""
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             users = [u.id for u in await tx.users.all()]
+            self._rights = await load_rights(tx)
         for user_id in users:
             self._sent.setdefault(user_id, await self.of_user(user_id))
 
@@ -121,14 +139,24 @@ class PresenceService:
         if any(isinstance(e, PresenceUpdated) for e in message.events):
             self.changed(message.user_id)
 
+    def rights_changed(self) -> None:
+        """Teams or grants changed: viewers whose right to see a current forwarding target
+        changed get that presence again (soon, from the fan-out task)."""
+        self._rights_changed = True
+        self._ensure_task()
+        self._wake.set()
+
     def changed(self, subject_id: str) -> None:
         """The subject's presence may have changed: send it soon (coalesced)."""
         now = asyncio.get_running_loop().time()
         first, _ = self._due.get(subject_id, (now, now))
         self._due[subject_id] = (first, now)
+        self._ensure_task()
+        self._wake.set()
+
+    def _ensure_task(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="presence")
-        self._wake.set()
 
     async def stop(self) -> None:
         """Stop the fan-out (pending changes are dropped)."""
@@ -140,7 +168,7 @@ class PresenceService:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if not self._due:
+            if not self._due and not self._rights_changed:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
@@ -150,7 +178,7 @@ class PresenceService:
                 for s, (first, last) in self._due.items()
                 if now >= min(last + COALESCE_S, first + MAX_DELAY_S)
             ]
-            if not ready:
+            if not ready and not self._rights_changed:
                 wait = min(min(b + COALESCE_S, a + MAX_DELAY_S) for a, b in self._due.values())
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -158,22 +186,60 @@ class PresenceService:
                 continue
             for subject in ready:
                 self._due.pop(subject, None)
+            sent = 0
             try:
-                await self._send(ready)
+                sent = await self._send(ready)
             except Exception:  # one failed fan-out must not end the task; clients resync
                 _log.exception("presence fan-out failed")
+            if sent:  # the budget: merge what changes meanwhile
+                await asyncio.sleep(sent / self._frames_per_s)
 
-    async def _send(self, subjects: list[str]) -> None:
-        async with self._store.transaction() as tx:
+    async def _send(self, subjects: list[str]) -> int:
+        """One round: frames for the subjects whose presence changed, and for viewers whose
+        rights changed; the number of frames published."""
+        async with self._store.read() as tx:
             viewers = [u.id for u in await tx.users.all()]
             rights = await load_rights(tx)
+        old_rights, self._rights = self._rights, rights
+        sent = 0
+        if self._rights_changed:
+            self._rights_changed = False
+            sent += self._resend_targets(viewers, old_rights, rights, set(subjects))
         for subject in subjects:
             presence = await self.of_user(subject)
             if self._sent.get(subject) == presence:
                 continue
             self._sent[subject] = presence
-            for viewer in (v for v in viewers if v != subject):
-                seen = presence_for_viewer(presence, viewer, subject, rights)
-                data = {"user_id": subject, "presence": presence_json(seen)}
-                self._bus.publish(UserFrame(viewer, "presence_updated", data))
-                self.frames_sent += 1
+            sent += self._publish(subject, presence, [v for v in viewers if v != subject], rights)
+            await asyncio.sleep(0)  # a round of many subjects must not hold up call events
+        return sent
+
+    def _resend_targets(self, viewers: list[str], old: Rights, new: Rights, skip: set[str]) -> int:
+        """Frames for viewers who now see a current target differently (``skip``: subjects
+        sent afresh in this round anyway)."""
+        sent = 0
+        for subject, presence in self._sent.items():
+            if presence.forwarding.target is None or subject in skip:
+                continue
+            changed = [
+                v
+                for v in viewers
+                if v != subject
+                and presence_for_viewer(presence, v, subject, old)
+                != presence_for_viewer(presence, v, subject, new)
+            ]
+            sent += self._publish(subject, presence, changed, new)
+        return sent
+
+    def _publish(self, subject: str, presence: Presence, viewers: list[str], rights: Rights) -> int:
+        """A ``presence_updated`` frame to each viewer; viewers who see the same presence
+        share one data object (the frame log encodes it once)."""
+        shared: dict[Presence, dict[str, Any]] = {}
+        for viewer in viewers:
+            seen = presence_for_viewer(presence, viewer, subject, rights)
+            data = shared.get(seen)
+            if data is None:
+                data = shared[seen] = {"user_id": subject, "presence": presence_json(seen)}
+            self._bus.publish(UserFrame(viewer, "presence_updated", data))
+        self.frames_sent += len(viewers)
+        return len(viewers)

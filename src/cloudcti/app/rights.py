@@ -4,6 +4,7 @@ Members of a team see each other's targets; a grant lets one viewer see one subj
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cloudcti.app._store import new_id, store_errors
@@ -64,8 +65,14 @@ async def _team(tx: Transaction, id: str) -> TeamRecord:
 class RightsService:
     """Teams and grants."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, on_changed: Callable[[], None] | None = None) -> None:
         self._store = store
+        self._on_changed = on_changed
+        """Told after teams or grants changed (presence re-sends forwarding targets)."""
+
+    def _changed(self) -> None:
+        if self._on_changed is not None:
+            self._on_changed()
 
     async def teams(self) -> list[TeamView]:
         """Every team, by name."""
@@ -89,6 +96,7 @@ class RightsService:
             record = TeamRecord(new_id(), spec.name, frozenset(spec.member_ids))
             with store_errors(f"a team named {spec.name!r} exists already"):
                 await tx.rights.add_team(record)
+        self._changed()
         return _view(record)
 
     async def replace_team(self, id: str, spec: TeamSpec) -> TeamView:
@@ -100,6 +108,7 @@ class RightsService:
             await tx.rights.delete_team(id)
             with store_errors(f"a team named {spec.name!r} exists already"):
                 await tx.rights.add_team(record)
+        self._changed()
         return _view(record)
 
     async def delete_team(self, id: str) -> None:
@@ -107,6 +116,7 @@ class RightsService:
         async with self._store.transaction() as tx:
             await _team(tx, id)
             await tx.rights.delete_team(id)
+        self._changed()
 
     async def grants(self) -> list[GrantView]:
         """Every grant, by viewer and subject."""
@@ -129,6 +139,7 @@ class RightsService:
             if errors:
                 raise InvalidInputError(errors)
             await tx.rights.grant(viewer_id, subject_id)
+        self._changed()
         return GrantView(viewer_id, subject_id)
 
     async def revoke(self, viewer_id: str, subject_id: str) -> None:
@@ -137,3 +148,4 @@ class RightsService:
             if subject_id not in (await tx.rights.grants()).get(viewer_id, frozenset()):
                 raise NotFoundError("no such grant")
             await tx.rights.revoke(viewer_id, subject_id)
+        self._changed()

@@ -58,7 +58,7 @@ class _Stream:
         async with self._lock:
             for frame in frames:
                 if frame.seq > self.sent_seq:
-                    await self._socket.send_json(frame.to_json())
+                    await self._socket.send_text(frame.to_text())
                     self.sent_seq = frame.seq
 
     async def resume(self, cti: CloudCti, user_id: str, since: int) -> None:
@@ -68,7 +68,7 @@ class _Stream:
                 await self._socket.send_json({"type": "resync_required"})
                 return
             for frame in missed:
-                await self._socket.send_json(frame.to_json())
+                await self._socket.send_text(frame.to_text())
             self.sent_seq = max([since, *(f.seq for f in missed)])
 
 
@@ -141,8 +141,12 @@ async def events(socket: WebSocket) -> None:
 
 
 async def _push(connection: Connection, stream: _Stream) -> None:
+    queue = connection.queue
     while True:
-        await stream.frames([await connection.queue.get()])
+        frames = [await queue.get()]
+        while not queue.empty():
+            frames.append(queue.get_nowait())
+        await stream.frames(frames)
 
 
 class _Login:
