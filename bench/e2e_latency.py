@@ -151,6 +151,7 @@ class Clients:
     def __init__(self, deflate: bool = True) -> None:
         self.deflate = deflate
         self.latencies: list[float] = []
+        self.timeline: list[tuple[float, float]] = []  # (received at, latency) in ms
         self.by_type: dict[str, list[float]] = {}
         self.frames: Counter[str] = Counter()
         self.sockets: list[ClientConnection] = []
@@ -181,7 +182,13 @@ class Clients:
                 stamp = "answered_at"
             if stamp and data.get(stamp):
                 self.latencies.append(now - epoch_ms(data[stamp]))
+                self.timeline.append((now, now - epoch_ms(data[stamp])))
                 self.by_type.setdefault(stamp, []).append(now - epoch_ms(data[stamp]))
+
+    def span_s(self) -> float:
+        """Seconds from the first call frame received to the last (at least 1 ms)."""
+        times = [at for at, _ in self.timeline]
+        return max((max(times) - min(times)) / 1000, 0.001) if times else 0.001
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -233,6 +240,8 @@ async def main(args: argparse.Namespace) -> None:
         )
         await clients.open(url.replace("http://", "ws://") + "/api/v1/events", tokens)
         print(f"clients: {len(clients.sockets)} WebSockets open")
+        settled = await _until_quiet(server.pid)
+        print(f"server: quiet (startup work done) {settled:.1f} s later")
 
         spy: subprocess.Popen[bytes] | None = None
         if args.profile:  # py-spy is not a project dependency: pip install py-spy
@@ -276,22 +285,37 @@ async def main(args: argparse.Namespace) -> None:
         latencies = sorted(clients.latencies)
         calls = clients.frames["call_created"]
         events = calls * EVENTS_PER_CALL
+        span_s = clients.span_s()
         frames = sum(n for kind, n in clients.frames.items())
         p50 = statistics.median(latencies) if latencies else float("nan")
         p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) > 100 else float("nan")
         print(
             f"paced at {args.rate:g} PBX events/s for {args.seconds:g} s: {calls} calls, "
-            f"~{events / wall:.0f} PBX events/s and {frames / wall:.0f} frames/s sustained; "
+            f"~{events / span_s:.0f} PBX events/s and {frames / span_s:.0f} frames/s sustained "
+            f"(over the {span_s:.1f} s from the first call frame to the last); "
             f"emit→frame p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} frames; "
             f"server CPU {cpu / wall:.0%} of a core, simulator CPU {sim_cpu / wall:.0%}"
         )
         presence = clients.frames["presence_updated"]
         print(
-            f"presence fan-out: {presence} presence_updated frames, {presence / wall:.0f} frames/s"
+            f"presence fan-out: {presence} presence_updated frames, "
+            f"{presence / span_s:.0f} frames/s"
         )
         print(f"frames by type: {dict(sorted(clients.frames.items()))}")
         medians = {k: round(statistics.median(v), 1) for k, v in sorted(clients.by_type.items())}
         print(f"p50 ms by stamp: {medians}")
+        if args.timeline and clients.timeline:
+            start = min(t for t, _ in clients.timeline)
+            seconds: dict[int, list[float]] = {}
+            for at, latency in clients.timeline:
+                seconds.setdefault(int((at - start) / 1000), []).append(latency)
+            for second, values in sorted(seconds.items()):
+                values.sort()
+                median = values[len(values) // 2]
+                print(
+                    f"  second {second:2d}: {len(values):4d} frames, p50 {median:6.1f} ms,"
+                    f" max {values[-1]:6.1f} ms"
+                )
     finally:
         await clients.close()
         for process in (server, sim):
@@ -304,6 +328,18 @@ async def main(args: argparse.Namespace) -> None:
                     process.wait(15)
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def _until_quiet(pid: int, timeout: float = 120) -> float:
+    """Until the server used under 10 % of a core over a second (its startup work, such as
+    reading every line's services, is done); how long that took."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        before = process_cpu(pid)
+        await asyncio.sleep(1.0)
+        if process_cpu(pid) - before < 0.1:
+            break
+    return time.monotonic() - began
 
 
 async def _until_connected(url: str, timeout: float = 600) -> None:
@@ -342,6 +378,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--no-deflate", action="store_true", help="clients offer no permessage-deflate"
     )
+    parser.add_argument("--timeline", action="store_true", help="latency per second of the run")
     parser.add_argument("--keep", action="store_true", help="keep the data dir and log")
     parser.add_argument("--profile", help="py-spy raw (collapsed) stacks of the server to here")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
