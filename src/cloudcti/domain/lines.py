@@ -214,7 +214,8 @@ class LineState:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tracked", _frozen(self.tracked))
-        object.__setattr__(self, "restored", MappingProxyType(dict(self.restored)))
+        if not isinstance(self.restored, MappingProxyType):  # replace() passes it on as is
+            object.__setattr__(self, "restored", MappingProxyType(dict(self.restored)))
 
     @classmethod
     def new(cls, config: LineConfig) -> LineState:
