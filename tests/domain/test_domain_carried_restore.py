@@ -35,7 +35,7 @@ from cloudcti.xsi import (
     SubscriptionEvent,
 )
 from cloudcti.xsi import CallState as X
-from tests.domain.domain_factories import T0, Subscription, answered, fresh, leg, released
+from tests.domain.domain_factories import T0, Subscription, answered, desk, fresh, leg, released
 
 MOBILE = Endpoint(EndpointKind.BROADWORKS_MOBILITY, "+4915112345678")
 END = T0 + 95_000
@@ -125,6 +125,38 @@ def test_without_the_stored_history_the_restart_loses_the_first_leg() -> None:
         T0 + 30_000,
         T0 + 30_500,
     )
+
+
+def test_moved_back_to_the_desk_after_the_restart_is_still_one_entry() -> None:
+    s = Subscription()
+    before_kill, on_mobile = relocated(s)
+    state, _ = run(fresh(), before_kill)
+    after = Subscription("sub-after-restart")
+    restored = fresh().with_carried(through_storage(dict(state.carried)))
+    back = replace(
+        on_mobile,
+        call_id="c:2",
+        state=X.ALERTING,
+        start_time=T0 + 60_000,
+        answer_time=None,
+        endpoint=desk(),
+    )
+    on_desk = answered(back, T0 + 60_500)
+    restored, _ = run(
+        restored,
+        [
+            after.snapshot(on_mobile),
+            after.call(CallOriginatedEvent, back),
+            after.call(CallReleasedEvent, released(on_mobile, T0 + 60_000, ReleasingParty.LOCAL)),
+            after.call(CallAnsweredEvent, on_desk),
+        ],
+    )
+    assert set(restored.carried) == {"c:2"}  # handed on: the mobile leg's row goes
+    restored, events = run(restored, [after.call(CallReleasedEvent, released(on_desk, END))])
+    (entry,) = entries(events)
+    assert (entry.call_id, entry.started_at, entry.answered_at) == ("c:0", T0, T0 + 2_000)
+    assert (entry.status, entry.ended_at) == ("answered", END)
+    assert restored.carried == {}
 
 
 def test_the_leg_seen_in_an_event_before_any_snapshot_gets_its_history_too() -> None:
