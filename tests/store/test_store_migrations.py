@@ -65,7 +65,7 @@ async def test_empty_to_head_equals_step_by_step(backend: str, database_url: str
         stepwise_url = await create_postgres_database()
     try:
         direct = await _migrated_schema(database_url, "head")
-        stepwise = await _migrated_schema(stepwise_url, "0001", "0002")
+        stepwise = await _migrated_schema(stepwise_url, "0001", "0002", "0003")
     finally:
         if backend == "postgresql":
             await drop_postgres_database(stepwise_url)

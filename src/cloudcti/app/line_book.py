@@ -1,5 +1,7 @@
 """Which monitored line a PBX user is, with the ``LineConfig`` its reducer needs; cached,
-dropped whenever a gateway or its lines change (``Runtimes.sync``)."""
+dropped whenever a gateway or its lines change (``Runtimes.sync``). The gateway's voice
+portal number, once learnt, is stored and read back with the gateway's lines, so it is
+known again right after a restart."""
 
 from __future__ import annotations
 
@@ -35,12 +37,17 @@ class LineBook:
         self._voice_portals: dict[str, str] = {}
         self._version = store.lines_version
 
-    def learn_voice_portal(self, gateway_id: str, number: str) -> None:
-        """The gateway's PBX redirects to voicemail at ``number`` (E.164): every line's
-        ``LineConfig.voice_portal`` from now on."""
-        if self._voice_portals.get(gateway_id) != number:
-            self._voice_portals[gateway_id] = number
-            self.invalidate(gateway_id)
+    async def learn_voice_portal(self, gateway_id: str, number: str) -> None:
+        """The gateway's PBX redirects to voicemail at ``number`` (E.164): stored (in a
+        transaction of its own, only when new or changed) and every line's
+        ``LineConfig.voice_portal`` from now on. Raises what made storing it fail."""
+        if self._voice_portals.get(gateway_id) == number:
+            return
+        async with self._store.transaction() as tx:
+            if await tx.voice_portals.get(gateway_id) != number:
+                await tx.voice_portals.set(gateway_id, number)
+        self._voice_portals[gateway_id] = number
+        self.invalidate(gateway_id)
 
     def invalidate(self, gateway_id: str) -> None:
         """Forget the gateway's lines; the next lookup reloads them."""
@@ -53,7 +60,12 @@ class LineBook:
             self._gateways.clear()
         lines = self._gateways.get(gateway_id)
         if lines is None:
-            lines = await _load(tx, gateway_id, self._voice_portals.get(gateway_id))
+            portal = self._voice_portals.get(gateway_id)
+            if portal is None:
+                portal = await tx.voice_portals.get(gateway_id)
+                if portal is not None:
+                    self._voice_portals[gateway_id] = portal
+            lines = await _load(tx, gateway_id, portal)
             self._gateways[gateway_id] = lines
         return lines.get(pbx_user_id.lower())
 

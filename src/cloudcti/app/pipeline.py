@@ -12,12 +12,17 @@ own, so one failing event cannot fail the others; an event whose transaction fai
 
 Line state lives in memory and is rebuilt from the PBX's snapshots after a restart; the
 reduced state is kept only once its transaction committed, so a failed commit changes
-nothing and a redelivery is applied afresh."""
+nothing and a redelivery is applied afresh. The one part the PBX cannot give back — the
+conversation a live leg carries on from earlier legs (call pull, relocate:
+``LineState.carried``) — is stored in the transaction of the event that changed it and
+handed back to the line's state when it is first built after a restart
+(``LineState.with_carried``), so the journal still has that conversation once, whole."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -27,6 +32,7 @@ from cloudcti.app.line_book import LineBook, LineInfo
 from cloudcti.app.views import journal_record
 from cloudcti.domain.events import DomainEvent, JournalEntryCreated
 from cloudcti.domain.forwarding import ServiceInfo
+from cloudcti.domain.journal import CallHistory, history_from_data, history_to_data
 from cloudcti.domain.lines import LineState
 from cloudcti.store import Store, Transaction
 from cloudcti.xsi import SubscriptionEvent
@@ -38,6 +44,7 @@ KEEP_EVENT_IDS = 10_000
 KEEP_EVENT_IDS_MS = 3_600_000
 MAX_BATCH = 100
 MAX_WAIT_S = 0.005
+_log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -180,7 +187,7 @@ class EventPipeline:
                 info = await self.book.find(tx, gateway_id, pbx_user_id)
                 if info is None:
                     return None
-            state = self._state_of(info, {})
+                state = await self._state_of(tx, info, {})
             events: list[DomainEvent] = []
             for service in infos:
                 state, found = state.with_service(service, now)
@@ -201,15 +208,19 @@ class EventPipeline:
         info = await self.book.find(tx, gateway_id, target)
         if info is None:
             return None
-        new_state, events = self._state_of(info, scratch).apply(event, now)
+        state = await self._state_of(tx, info, scratch)
+        new_state, events = state.apply(event, now)
         await _journal(tx, events, info.user_id)
+        await _keep_carried(tx, info.line_id, state.carried, new_state.carried, now)
         scratch[info.line_id] = new_state
         return LineEvents(info.line_id, info.user_id, tuple(events))
 
-    def _state_of(self, info: LineInfo, scratch: Mapping[str, LineState]) -> LineState:
+    async def _state_of(
+        self, tx: Transaction, info: LineInfo, scratch: Mapping[str, LineState]
+    ) -> LineState:
         state = scratch.get(info.line_id) or self._states.get(info.line_id)
-        if state is None:
-            return LineState.new(info.config)
+        if state is None:  # first seen since the start: with what an earlier run stored
+            return LineState.new(info.config).with_carried(await _stored_carried(tx, info))
         if state.config != info.config:
             return replace(state, config=info.config)
         return state
@@ -235,6 +246,32 @@ async def _mark_processed(
         gateway_id: await tx.processed_events.mark(gateway_id, event_ids, now)
         for gateway_id, event_ids in ids.items()
     }
+
+
+async def _stored_carried(tx: Transaction, info: LineInfo) -> dict[str, CallHistory]:
+    """The carried conversations stored for the line (unreadable ones are skipped)."""
+    found: dict[str, CallHistory] = {}
+    for call_id, data in (await tx.carried_calls.for_line(info.line_id)).items():
+        try:
+            found[call_id] = history_from_data(data)
+        except ValueError:
+            _log.warning("skipping the unreadable carried history of call %s", call_id)
+    return found
+
+
+async def _keep_carried(
+    tx: Transaction,
+    line_id: str,
+    old: Mapping[str, CallHistory],
+    new: Mapping[str, CallHistory],
+    now: int,
+) -> None:
+    """Store what changed between the line's carried conversations ``old`` and ``new``."""
+    if not old and not new:
+        return
+    changed = {cid: history_to_data(h) for cid, h in new.items() if old.get(cid) != h}
+    await tx.carried_calls.put(line_id, changed, now)
+    await tx.carried_calls.delete(line_id, [cid for cid in old if cid not in new])
 
 
 async def _journal(tx: Transaction, events: Sequence[DomainEvent], user_id: str | None) -> None:

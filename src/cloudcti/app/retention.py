@@ -8,7 +8,10 @@ transaction so one failing does not keep the others from running:
 - the WebSocket frame log beyond its resume window (CONTRACT.md §3: 10 minutes or 1,000
   frames per user, whichever is more);
 - processed PBX event ids beyond the de-duplication window (per gateway);
-- expired API tokens; remembered ``Idempotency-Key`` outcomes older than a day."""
+- expired API tokens; remembered ``Idempotency-Key`` outcomes older than a day;
+- carried call histories (call pull, relocate) not updated for a day: their calls are over
+  (normally deleted when the conversation is journalled; these are left by a line removed
+  mid-call or a call that ended while the server was down)."""
 
 from __future__ import annotations
 
@@ -22,10 +25,17 @@ from cloudcti.app.clock import Clock
 from cloudcti.app.pipeline import KEEP_EVENT_IDS, KEEP_EVENT_IDS_MS
 from cloudcti.store import Store, Transaction
 
-__all__ = ["DEFAULT_JOURNAL_DAYS", "IDEMPOTENCY_KEEP_MS", "Purged", "RetentionJob"]
+__all__ = [
+    "CARRIED_KEEP_MS",
+    "DEFAULT_JOURNAL_DAYS",
+    "IDEMPOTENCY_KEEP_MS",
+    "Purged",
+    "RetentionJob",
+]
 
 DEFAULT_JOURNAL_DAYS = 90
 IDEMPOTENCY_KEEP_MS = 24 * 3_600_000
+CARRIED_KEEP_MS = 24 * 3_600_000
 INTERVAL_S = 3600.0
 _log = logging.getLogger(__name__)
 
@@ -39,6 +49,7 @@ class Purged:
     event_ids: int
     tokens: int
     idempotency: int
+    carried: int = 0
 
 
 class RetentionJob:
@@ -84,6 +95,10 @@ class RetentionJob:
             idempotency=await self._purge(
                 "idempotency keys",
                 lambda tx: tx.idempotency.purge_older_than(now - IDEMPOTENCY_KEEP_MS),
+            ),
+            carried=await self._purge(
+                "carried call histories",
+                lambda tx: tx.carried_calls.purge_older_than(now - CARRIED_KEEP_MS),
             ),
         )
         self.runs += 1

@@ -3,9 +3,9 @@
 Xsi has no request that names it; every redirect with reason ``voicemail`` (a CFA/CFB/CFNA
 to voicemail, ``*21``) carries it as the redirect address. Once seen, it is every line's
 ``LineConfig.voice_portal`` on that gateway, so later legs that reach voicemail for another
-reason (do not disturb) are marked voicemail too. Kept in memory: after a restart it is
-learnt again from the next such redirect (until then the line's own voicemail numbers
-apply)."""
+reason (do not disturb) are marked voicemail too. It is stored per gateway (learnt once →
+kept, changed → updated; ``LineBook.learn_voice_portal``), so it is known again right after
+a restart; until it was first learnt the line's own voicemail numbers apply."""
 
 from __future__ import annotations
 
@@ -28,11 +28,12 @@ class VoicePortalWatch:
 
     async def __call__(self, gateway_id: str, event: SubscriptionEvent) -> None:
         """Observe ``event``, then hand it to the wrapped handler."""
-        self.observe(gateway_id, event)
+        await self.observe(gateway_id, event)
         await self._handle(gateway_id, event)
 
-    def observe(self, gateway_id: str, event: SubscriptionEvent) -> None:
-        """Learn the voice portal number from a redirect to voicemail in ``event``."""
+    async def observe(self, gateway_id: str, event: SubscriptionEvent) -> None:
+        """Learn the voice portal number from a redirect to voicemail in ``event``; raises
+        what made storing it fail (the event then stays unacked and comes again)."""
         legs: tuple[Call, ...] = ()
         if isinstance(event, CallEvent):
             legs = (event.call,)
@@ -44,4 +45,4 @@ class VoicePortalWatch:
                 continue
             address = (redirect.address or "").removeprefix("tel:")
             if address.startswith("+") and address[1:].isdigit():
-                self._book.learn_voice_portal(gateway_id, address)
+                await self._book.learn_voice_portal(gateway_id, address)

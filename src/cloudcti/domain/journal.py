@@ -23,13 +23,17 @@ once, when its last leg ends: the first leg's id, direction, remote party and st
 first answer (time and device: "where it was answered first" decides ``answered`` versus
 ``answered_elsewhere``), the last leg's end, and the duration from the first answer to that
 end (the handovers are part of the conversation). Which leg continues which is decided in
-``domain.lines``.
+``domain.lines``. What a live leg carries on (``carried``) is stored by the app as
+``history_to_data`` with the event that made it, so a restart mid-conversation still
+journals the whole conversation once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from cloudcti.domain.calls import Call, Device, Direction, Remote
 from cloudcti.xsi import RedirectReason, ReleasingParty
@@ -38,8 +42,12 @@ __all__ = [
     "CallHistory",
     "JournalEntry",
     "JournalStatus",
+    "carried",
     "continued",
+    "continued_from",
     "entry_for",
+    "history_from_data",
+    "history_to_data",
     "status_of",
 ]
 
@@ -139,25 +147,109 @@ def continued(earlier: CallHistory, earlier_call: Call, later: CallHistory) -> C
     """The history of leg ``later`` once it continues the conversation of the ended leg
     ``earlier_call`` (history ``earlier``): origin and first answer from the earlier leg,
     how it ends from the later one."""
-    first_answer = (earlier.answered_at, earlier.answered_device)
-    if earlier.answered_at is None:
-        first_answer = (later.answered_at, later.answered_device)
-    reasons = (*earlier.redirect_reasons, *later.redirect_reasons)
-    return CallHistory(
-        direction=earlier.direction,
-        started_at=earlier.started_at,
-        answered_at=first_answer[0],
-        answered_device=first_answer[1],
-        redirect_reasons=tuple(dict.fromkeys(reasons)),
-        voicemail=earlier.voicemail or later.voicemail,
-        dnd_when_received=earlier.dnd_when_received,
-        release_cause=later.release_cause,
-        releasing_party=later.releasing_party,
-        feature_code=earlier.feature_code,
-        detached=later.detached,
+    return continued_from(carried(earlier, earlier_call), later)
+
+
+def carried(earlier: CallHistory, earlier_call: Call) -> CallHistory:
+    """What a leg continuing the ended leg ``earlier_call`` (history ``earlier``) carries
+    on: the conversation so far, naming its first leg and that leg's remote party."""
+    return replace(
+        earlier,
         first_call_id=earlier.first_call_id or earlier_call.id,
         first_remote=earlier.first_remote or earlier_call.remote,
     )
+
+
+def continued_from(before: CallHistory, later: CallHistory) -> CallHistory:
+    """The history of leg ``later`` continuing the conversation ``before`` (made by
+    ``carried``): origin and first answer from before, how it ends from the later leg."""
+    first_answer = (before.answered_at, before.answered_device)
+    if before.answered_at is None:
+        first_answer = (later.answered_at, later.answered_device)
+    reasons = (*before.redirect_reasons, *later.redirect_reasons)
+    return CallHistory(
+        direction=before.direction,
+        started_at=before.started_at,
+        answered_at=first_answer[0],
+        answered_device=first_answer[1],
+        redirect_reasons=tuple(dict.fromkeys(reasons)),
+        voicemail=before.voicemail or later.voicemail,
+        dnd_when_received=before.dnd_when_received,
+        release_cause=later.release_cause,
+        releasing_party=later.releasing_party,
+        feature_code=before.feature_code,
+        detached=later.detached,
+        first_call_id=before.first_call_id,
+        first_remote=before.first_remote,
+    )
+
+
+def history_to_data(history: CallHistory) -> dict[str, Any]:
+    """``history`` as JSON-compatible data (what is stored of a carried conversation, so
+    that it survives a restart); ``history_from_data`` reads it back."""
+    remote, device, party = history.first_remote, history.answered_device, history.releasing_party
+    return {
+        "direction": history.direction.value,
+        "started_at": history.started_at,
+        "answered_at": history.answered_at,
+        "answered_device": None if device is None else device.value,
+        "redirect_reasons": list(history.redirect_reasons),
+        "voicemail": history.voicemail,
+        "dnd_when_received": history.dnd_when_received,
+        "release_cause": history.release_cause,
+        "releasing_party": None if party is None else party.value,
+        "feature_code": history.feature_code,
+        "detached": history.detached,
+        "first_call_id": history.first_call_id,
+        "first_remote": None
+        if remote is None
+        else {"number": remote.number, "display": remote.display, "name": remote.name},
+    }
+
+
+def history_from_data(data: Mapping[str, Any]) -> CallHistory:
+    """The history that ``history_to_data`` wrote; ``ValueError`` if ``data`` is not one."""
+    try:
+        remote = data.get("first_remote")
+        device = data.get("answered_device")
+        party = data.get("releasing_party")
+        return CallHistory(
+            direction=Direction(data["direction"]),
+            started_at=_int(data["started_at"]),
+            answered_at=_optional_int(data.get("answered_at")),
+            answered_device=None if device is None else Device(device),
+            redirect_reasons=tuple(str(r) for r in data.get("redirect_reasons", ())),
+            voicemail=bool(data.get("voicemail", False)),
+            dnd_when_received=bool(data.get("dnd_when_received", False)),
+            release_cause=_optional_str(data.get("release_cause")),
+            releasing_party=None if party is None else ReleasingParty(party),
+            feature_code=bool(data.get("feature_code", False)),
+            detached=bool(data.get("detached", False)),
+            first_call_id=_optional_str(data.get("first_call_id")),
+            first_remote=None
+            if remote is None
+            else Remote(
+                number=_optional_str(remote.get("number")),
+                display=str(remote["display"]),
+                name=_optional_str(remote.get("name")),
+            ),
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise ValueError(f"not a stored call history: {error!r}") from None
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"not an integer: {value!r}")
+    return value
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def entry_for(call: Call, history: CallHistory) -> JournalEntry | None:

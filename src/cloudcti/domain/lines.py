@@ -17,6 +17,9 @@ Robustness (DESIGN.md: events may be redelivered or interleave across channels):
 
 Consultation: an outbound call started while another call of the line is held is a
 consultation of that call (the most recently held one) as long as that call stays held.
+Call pull / relocate: a leg that continues an ended one carries the conversation so far
+(``TrackedCall.before``); ``carried`` says what of it must be stored so that a restart
+mid-conversation loses nothing, ``with_carried`` takes it back after the restart.
 Conference: BroadWorks has one conference per user; its id is made from its first
 participant's call id and kept while any of its participants remain.
 """
@@ -61,7 +64,7 @@ from cloudcti.domain.forwarding import (
     unassigned,
     with_service,
 )
-from cloudcti.domain.journal import CallHistory, continued, entry_for
+from cloudcti.domain.journal import CallHistory, carried, continued_from, entry_for
 from cloudcti.domain.numbers import EMPTY_DIRECTORY, DialingParameters, Directory
 from cloudcti.domain.presence import Presence, presence_of
 from cloudcti.xsi import Call as XsiCall
@@ -172,17 +175,17 @@ class TrackedCall:
     history: CallHistory
     device: Device
     position: tuple[str, int] | None = None
-    before: tuple[CallHistory, Call] | None = None
-    """The conversation this leg continues (call pull, relocate): the ended leg's whole
-    history and its last view. Kept apart from ``history`` so the live view stays what the
-    PBX says about this leg."""
+    before: CallHistory | None = None
+    """The conversation this leg continues (call pull, relocate): the earlier legs' history
+    as ``journal.carried`` hands it on. Kept apart from ``history`` so the live view stays
+    what the PBX says about this leg."""
 
     @property
     def conversation(self) -> CallHistory:
         """The history of the whole conversation up to this leg (what the journal uses)."""
         if self.before is None:
             return self.history
-        return continued(*self.before, self.history)
+        return continued_from(self.before, self.history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +208,14 @@ class LineState:
     forwarding: Forwarding = field(default_factory=Forwarding)
     hook_status: HookStatus = HookStatus.ON_HOOK
     ended_ids: tuple[str, ...] = ()
+    restored: Mapping[str, CallHistory] = field(default_factory=dict)
+    """Carried conversations read back from storage (``with_carried``) whose leg has not
+    been seen since: attached to it when it shows up, dropped by the next snapshot."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tracked", _frozen(self.tracked))
+        if not isinstance(self.restored, MappingProxyType):  # replace() passes it on as is
+            object.__setattr__(self, "restored", MappingProxyType(dict(self.restored)))
 
     @classmethod
     def new(cls, config: LineConfig) -> LineState:
@@ -237,6 +245,29 @@ class LineState:
         return presence_of(
             self.calls, self.forwarding, voicemail_numbers=self.config.voicemail_numbers
         )
+
+    @property
+    def carried(self) -> Mapping[str, CallHistory]:
+        """What must be stored to survive a restart: by call id, the conversation each live
+        (or restored, not yet seen) leg carries on from earlier legs (call pull, relocate)."""
+        found = dict(self.restored)
+        for call_id, tracked in self.tracked.items():
+            if tracked.before is not None:
+                found[call_id] = tracked.before
+        return found
+
+    def with_carried(self, stored: Mapping[str, CallHistory]) -> LineState:
+        """This state with the carried conversations read back from storage (``carried``
+        of an earlier run): attached to the live leg of the same call id, or kept until
+        that leg shows up (a snapshot without it drops it)."""
+        tracked = dict(self.tracked)
+        waiting: dict[str, CallHistory] = {}
+        for call_id, before in stored.items():
+            if call_id in tracked:
+                tracked[call_id] = replace(tracked[call_id], before=before)
+            elif call_id not in self.ended_ids:
+                waiting[call_id] = before
+        return replace(self, tracked=tracked, restored=waiting)
 
     def _views(self) -> dict[str, Call]:
         ordered = sorted(self.tracked.items(), key=lambda kv: (kv[1].leg.start_time, kv[0]))
@@ -319,6 +350,7 @@ class LineState:
             tracked=tracked,
             hook_status=hook_status or self.hook_status,
             ended_ids=tuple(cid for cid in self.ended_ids if cid not in live),
+            restored={},
         )
         state = state._with_conference_value(conference)
         return self._diff(state, now, ended_at={cid: now for cid in gone})
@@ -342,7 +374,7 @@ class LineState:
             if previous is None and is_terminal(leg):
                 lone = self._track(None, leg, position)
                 view = replace(self._bare_view(cid, lone), state=CallState.ENDED)
-                lone_ends.append((ended(view, _end_time(leg, now)), lone.history))
+                lone_ends.append((ended(view, _end_time(leg, now)), lone.conversation))
                 ended_now[cid] = _end_time(leg, now)
                 continue
             updated = self._track(previous, leg, position)
@@ -352,6 +384,10 @@ class LineState:
             if is_terminal(leg):
                 ended_now[cid] = _end_time(leg, now)
         state = replace(self, tracked=tracked)
+        if self.restored:
+            seen = tracked.keys() | ended_now.keys()
+            restored = {cid: h for cid, h in self.restored.items() if cid not in seen}
+            state = replace(state, restored=restored)
         state, events = self._diff(state, now, ended_at=ended_now)
         for call, history in lone_ends:
             events.append(CallEnded(call))
@@ -410,7 +446,7 @@ class LineState:
             feature_code=history.feature_code or address.lower().startswith(("tel:*", "tel:#")),
             detached=history.detached or leg.state is XsiCallState.DETACHED,
         )
-        before = previous.before if previous is not None else None
+        before = self.restored.get(leg.call_id) if previous is None else previous.before
         return TrackedCall(leg, history, device, position, before)
 
     def _dials_voicemail_switch(self, leg: XsiCall) -> bool:
@@ -486,7 +522,9 @@ class LineState:
             if successor is None:
                 journalled.add(final.id)
                 continue
-            tracked[successor] = replace(tracked[successor], before=(old.conversation, final))
+            tracked[successor] = replace(
+                tracked[successor], before=carried(old.conversation, final)
+            )
         if len(journalled) == len(endings):
             return self, journalled
         return replace(self, tracked=tracked), journalled

@@ -15,6 +15,7 @@ from cloudcti.store.errors import StoreError
 from cloudcti.store.migrate import upgrade
 from cloudcti.store.passwords import PasswordHashing
 from cloudcti.store.repositories import (
+    CarriedCallsRepository,
     DialingParametersRepository,
     FramesRepository,
     GatewaysRepository,
@@ -28,6 +29,7 @@ from cloudcti.store.repositories import (
     SecretsRepository,
     TokensRepository,
     UsersRepository,
+    VoicePortalsRepository,
 )
 from cloudcti.store.vault import KeyRing
 
@@ -56,6 +58,8 @@ class Transaction:
         self.installation = InstallationRepository(conn)
         self.journal = JournalRepository(conn)
         self.frames = FramesRepository(conn)
+        self.carried_calls = CarriedCallsRepository(conn)
+        self.voice_portals = VoicePortalsRepository(conn)
 
 
 class Store:

@@ -264,3 +264,29 @@ ws_frames = Table(
     Column("data", Text, nullable=False),  # the frame's JSON, as sent
     Column("at", BigInteger, nullable=False),
 )
+
+# --- revision 0003: state a restart must not lose ----------------------------------------
+
+# The conversation a live call leg carries on from earlier legs (call pull, relocate), as
+# the domain's JSON data; deleted when the conversation is journalled or the leg is gone.
+carried_calls = Table(
+    "carried_calls",
+    metadata,
+    Column("line_id", String(_ID), primary_key=True),
+    Column("call_id", String(_NAME), primary_key=True),
+    Column("history", JSON, nullable=False),
+    Column("updated_at", BigInteger, nullable=False, index=True),
+)
+
+# The number a gateway's PBX redirects calls to voicemail at, learnt from its events.
+voice_portals = Table(
+    "voice_portals",
+    metadata,
+    Column(
+        "gateway_id",
+        String(_ID),
+        ForeignKey("gateways.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("number", String(_NUMBER), nullable=False),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cloudcti.store.repositories.carried_calls import CarriedCallsRepository
 from cloudcti.store.repositories.dialing import DialingParametersRepository
 from cloudcti.store.repositories.frames import FramesRepository
 from cloudcti.store.repositories.gateways import GatewaysRepository
@@ -14,9 +15,11 @@ from cloudcti.store.repositories.rights import RightsRepository
 from cloudcti.store.repositories.secrets import SecretsRepository
 from cloudcti.store.repositories.tokens import TokensRepository
 from cloudcti.store.repositories.users import UsersRepository
+from cloudcti.store.repositories.voice_portals import VoicePortalsRepository
 from cloudcti.store.repositories.xsi_events import ProcessedEventsRepository
 
 __all__ = [
+    "CarriedCallsRepository",
     "DialingParametersRepository",
     "FramesRepository",
     "GatewaysRepository",
@@ -31,4 +34,5 @@ __all__ = [
     "SecretsRepository",
     "TokensRepository",
     "UsersRepository",
+    "VoicePortalsRepository",
 ]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudcti.store.errors import ConflictError
 
-__all__ = ["execute_or_conflict", "insert_ignoring_duplicates"]
+__all__ = ["execute_or_conflict", "insert_ignoring_duplicates", "upsert"]
 
 
 async def insert_ignoring_duplicates(
@@ -39,3 +39,20 @@ async def execute_or_conflict(conn: AsyncConnection, statement: Any, what: str) 
             await conn.execute(statement)
     except IntegrityError as error:
         raise ConflictError(f"{what}: {error.orig}") from None
+
+
+async def upsert(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows``; a row whose primary key exists has its other columns replaced."""
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    if conn.dialect.name == "postgresql":
+        pg = postgresql.insert(table)
+        others = {c.name: pg.excluded[c.name] for c in table.columns if c.name not in keys}
+        await conn.execute(pg.on_conflict_do_update(index_elements=keys, set_=others), list(rows))
+    else:
+        lite = sqlite.insert(table)
+        updates = {c.name: lite.excluded[c.name] for c in table.columns if c.name not in keys}
+        await conn.execute(
+            lite.on_conflict_do_update(index_elements=keys, set_=updates), list(rows)
+        )

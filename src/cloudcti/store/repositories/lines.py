@@ -15,9 +15,9 @@ from cloudcti.store.errors import NotFoundError
 from cloudcti.store.records import LineRecord
 from cloudcti.store.repositories._sql import execute_or_conflict
 from cloudcti.store.repositories.secrets import SecretsRepository
+from cloudcti.store.tables import carried_calls, users
 from cloudcti.store.tables import line_parameters as p
 from cloudcti.store.tables import lines as t
-from cloudcti.store.tables import users
 
 __all__ = ["LinesRepository", "pbx_secret_name"]
 
@@ -79,10 +79,12 @@ class LinesRepository:
             await self.forget_credentials_if_lineless(old.user_id)
 
     async def delete(self, id: str) -> None:
-        """Delete the line (and, if it was its user's last, the user's PBX credentials)."""
+        """Delete the line with its carried call histories (and, if it was its user's last,
+        the user's PBX credentials)."""
         self.changed = True
         user_id = await self._conn.scalar(select(t.c.user_id).where(t.c.id == id))
         await self._conn.execute(delete(p).where(p.c.line_id == id))
+        await self._conn.execute(delete(carried_calls).where(carried_calls.c.line_id == id))
         await self._conn.execute(delete(t).where(t.c.id == id))
         if user_id is not None:
             await self.forget_credentials_if_lineless(user_id)
