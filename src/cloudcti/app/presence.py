@@ -201,22 +201,24 @@ class PresenceService:
             viewers = [u.id for u in await tx.users.all()]
             rights = await load_rights(tx)
         old_rights, self._rights = self._rights, rights
+        resend, self._rights_changed = self._rights_changed, False
         sent = 0
-        if self._rights_changed:
-            self._rights_changed = False
-            sent += self._resend_targets(viewers, old_rights, rights, set(subjects))
+        published: set[str] = set()
         for subject in subjects:
             presence = await self.of_user(subject)
             if self._sent.get(subject) == presence:
                 continue
             self._sent[subject] = presence
+            published.add(subject)
             sent += self._publish(subject, presence, [v for v in viewers if v != subject], rights)
             await asyncio.sleep(0)  # a round of many subjects must not hold up call events
+        if resend:  # a subject due but unchanged is not in ``published``: re-sent here
+            sent += self._resend_targets(viewers, old_rights, rights, published)
         return sent
 
     def _resend_targets(self, viewers: list[str], old: Rights, new: Rights, skip: set[str]) -> int:
         """Frames for viewers who now see a current target differently (``skip``: subjects
-        sent afresh in this round anyway)."""
+        sent afresh with the new rights in this round)."""
         sent = 0
         for subject, presence in self._sent.items():
             if presence.forwarding.target is None or subject in skip:
