@@ -1,0 +1,161 @@
+"""Admin changes reach the WebSocket streams at once, without a reconnect or a restart: a
+grant made while a colleague is forwarded sends the viewer that colleague's presence with
+the target (and revoking it sends ``target: null``); a user's PBX login cleared by the admin
+or by themselves turns their line to ``needs_user_auth`` (``line_updated``) within about
+2 s, and back to ``in_service`` once they enter it again; a gateway disabled through the
+admin API turns its lines to ``disabled`` within about 2 s. Real server and simulator."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.sync.connection import Connection
+
+from tests.e2e.e2e_rig import ANNA, EVA, Site, demo_site, frames_until, recv, until
+from tests.web.server import login
+
+NUMBER = "+4915199998888"
+PROMPT_S = 2.5
+"""How soon a line change shows on the stream: the line watch ticks once a second."""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with demo_site(Path(tmp_path_factory.mktemp("live-config"))) as s:
+        admin = s.company
+        assert admin is not None
+        s.headers["admin"] = login(s.api, admin.admin_username, admin.admin_password)
+        yield s
+
+
+def user_id(site: Site, person: str) -> str:
+    return str(site.api.get("/api/v1/users/me", headers=site.headers[person]).json()["id"])
+
+
+def own_line(site: Site, person: str) -> dict[str, Any]:
+    me = site.api.get("/api/v1/users/me", headers=site.headers[person]).json()
+    line: dict[str, Any] = me["lines"][0]
+    return line
+
+
+def opened(ws: Connection) -> Connection:
+    assert recv(ws)["type"] == "hello"
+    return ws
+
+
+def dial(site: Site, digits: str, user: str = ANNA) -> None:
+    response = site.sim.post(f"/sim/v1/users/{user}/dial", json={"digits": digits})
+    assert response.status_code in (200, 201, 204), response.text
+
+
+def anna_forwarded(anna: str) -> Any:
+    return lambda f: (
+        f["type"] == "presence_updated"
+        and f["data"]["user_id"] == anna
+        and f["data"]["presence"]["state"] == "forwarded"
+    )
+
+
+def line_in(state: str, line_id: str) -> Any:
+    return lambda f: (
+        f["type"] == "line_updated" and f["data"]["id"] == line_id and f["data"]["state"] == state
+    )
+
+
+def test_a_grant_while_a_colleague_is_forwarded_sends_the_viewer_the_target(site: Site) -> None:
+    anna, clara = user_id(site, "anna.schmidt"), user_id(site, "clara.weber")
+    admin = site.headers["admin"]
+    with site.socket("clara.weber") as ws:
+        opened(ws)
+        dial(site, f"*72{NUMBER}")
+        try:
+            hidden = frames_until(ws, anna_forwarded(anna))[-1]["data"]["presence"]
+            assert hidden["forwarding"] == {"kind": "number", "target": None}
+
+            granted = time.monotonic()
+            grant = {"viewer_id": clara, "subject_id": anna}
+            response = site.api.post("/api/v1/admin/grants", json=grant, headers=admin)
+            assert response.status_code == 201, response.text
+            seen = frames_until(ws, anna_forwarded(anna), timeout=5)[-1]["data"]["presence"]
+            assert seen["forwarding"] == {"kind": "number", "target": NUMBER}
+            assert time.monotonic() - granted < PROMPT_S
+
+            response = site.api.delete(f"/api/v1/admin/grants/{clara}/{anna}", headers=admin)
+            assert response.status_code == 204, response.text
+            again = frames_until(ws, anna_forwarded(anna), timeout=5)[-1]["data"]["presence"]
+            assert again["forwarding"] == {"kind": "number", "target": None}
+        finally:
+            dial(site, "*73")
+    until(
+        "Anna no longer forwarded",
+        lambda: next(
+            c
+            for c in site.api.get("/api/v1/contacts", headers=site.headers["clara.weber"]).json()
+            if c["user_id"] == anna
+        )["presence"]["state"],
+        lambda state: state == "available",
+    )
+
+
+def _enter_pbx_login(site: Site, ws: Connection, line_id: str) -> None:
+    company = site.company
+    assert company is not None
+    response = site.api.put(
+        "/api/v1/users/me/pbx-credentials",
+        json={"username": EVA, "password": company.pbx_password},
+        headers=site.headers["eva.wagner"],
+    )
+    assert response.status_code == 204, response.text
+    frames_until(ws, line_in("in_service", line_id), timeout=5)
+
+
+@pytest.mark.parametrize("by", ["admin", "user"])
+def test_a_cleared_pbx_login_shows_as_needs_user_auth_within_two_seconds(
+    site: Site, by: str
+) -> None:
+    eva = user_id(site, "eva.wagner")
+    line = own_line(site, "eva.wagner")
+    assert line["state"] == "in_service"
+    with site.socket("eva.wagner") as ws:
+        opened(ws)
+        cleared = time.monotonic()
+        if by == "admin":
+            path, headers = f"/api/v1/admin/users/{eva}/pbx-credentials", site.headers["admin"]
+        else:
+            path, headers = "/api/v1/users/me/pbx-credentials", site.headers["eva.wagner"]
+        response = site.api.delete(path, headers=headers)
+        assert response.status_code == 204, response.text
+        frame = frames_until(ws, line_in("needs_user_auth", line["id"]), timeout=5)[-1]
+        assert time.monotonic() - cleared < PROMPT_S
+        assert "credentials" in frame["data"]["state_reason"]
+        assert own_line(site, "eva.wagner")["state"] == "needs_user_auth"
+        _enter_pbx_login(site, ws, line["id"])
+
+
+def test_a_gateway_disabled_by_the_admin_disables_its_lines_within_two_seconds(
+    site: Site,
+) -> None:
+    admin = site.headers["admin"]
+    (gateway,) = site.api.get("/api/v1/admin/gateways", headers=admin).json()
+    line = own_line(site, "ben.mueller")
+    assert line["state"] == "in_service"
+    with site.socket("ben.mueller") as ws:
+        opened(ws)
+        disabled = time.monotonic()
+        response = site.api.patch(
+            f"/api/v1/admin/gateways/{gateway['id']}", json={"disabled": True}, headers=admin
+        )
+        assert response.status_code == 200, response.text
+        frame = frames_until(ws, line_in("disabled", line["id"]), timeout=5)[-1]
+        assert time.monotonic() - disabled < PROMPT_S
+        assert frame["data"]["state_reason"] == "the gateway is disabled"
+
+        response = site.api.patch(
+            f"/api/v1/admin/gateways/{gateway['id']}", json={"disabled": False}, headers=admin
+        )
+        assert response.status_code == 200, response.text
+        frames_until(ws, line_in("in_service", line["id"]), timeout=20)
