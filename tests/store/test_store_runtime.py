@@ -88,6 +88,23 @@ async def test_frame_log_keeps_ten_minutes_or_a_thousand_frames_whichever_is_mor
         assert len(await tx.frames.since("u-carla", 0) or []) == 1500
 
 
+async def test_pruning_one_user_keeps_the_same_frames_as_the_sweep(store: Store) -> None:
+    now = 10_000_000
+    old, fresh = now - 11 * 60_000, now - 60_000
+    async with store.transaction() as tx:
+        await tx.frames.append("u-anna", [FrameRecord(s, "t", "{}", old) for s in range(1, 1201)])
+        await tx.frames.append(
+            "u-ben",
+            [FrameRecord(s, "t", "{}", old if s <= 800 else fresh) for s in range(1, 1101)],
+        )
+        assert await tx.frames.prune_user("u-anna", 1200, now) == 200
+        assert await tx.frames.prune_user("u-anna", 1200, now) == 0
+        assert len(await tx.frames.since("u-anna", 200) or []) == 1000
+        assert await tx.frames.since("u-ben", 0) is not None  # Ben's untouched
+        assert await tx.frames.prune_user("u-ben", 1100, now) == 100
+        assert len(await tx.frames.since("u-ben", 100) or []) == 1000
+
+
 async def test_processed_event_ids_deduplicate_and_stay_bounded(store: Store) -> None:
     async with store.transaction() as tx:
         assert await tx.processed_events.mark("gw-1", ["e1", "e2"], now=1) == {"e1", "e2"}

@@ -32,7 +32,8 @@ from cloudcti.store import FrameRecord, Store
 
 __all__ = ["MAX_PENDING_FRAMES", "Connection", "Frame", "FrameHub", "FrameLog", "frame_data"]
 
-PRUNE_EVERY = 200
+PRUNE_STEP = 100
+"""A user's old frames are pruned each time their ``seq`` passes a multiple of this."""
 MAX_WRITE_BATCH = 200
 """Bus messages whose frames are stored in one transaction (those queued meanwhile)."""
 MAX_BULK_FRAMES = 100
@@ -211,6 +212,7 @@ class FrameLog:
                 await self._write(messages)
             except Exception:  # one failed write must not end the stream; clients resync
                 _log.exception("writing frames failed")
+            await asyncio.sleep(0)  # let the connections send this slice before the next
 
     def _take(self) -> list[BusMessage]:
         """The next slice: what is urgent first, then presence frames."""
@@ -260,8 +262,9 @@ class FrameLog:
                 }
             )
             self.writes += 1
-            if self.writes % PRUNE_EVERY == 0:
-                await tx.frames.prune(now)
+            for user_id, frames in numbered.items():
+                if frames[-1].seq // PRUNE_STEP != (frames[0].seq - 1) // PRUNE_STEP:
+                    await tx.frames.prune_user(user_id, frames[-1].seq, now)
         for user_id, frames in numbered.items():
             self._latest[user_id] = frames[-1].seq
             self.hub.deliver(user_id, frames)

@@ -120,6 +120,7 @@ class EventPipeline:
                     if not pending.done.done():
                         pending.done.set_exception(RuntimeError("the event pipeline stopped"))
                 raise
+            await asyncio.sleep(0)  # the database does not yield (inline SQLite): others run
 
     async def _next_batch(self) -> list[_Pending]:
         batch = [await self._queue.get()]

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from cloudcti.domain.numbers import (
     Context,
@@ -174,21 +175,51 @@ def device_of(leg: XsiCall, previous: Device = Device.UNKNOWN) -> Device:
     return previous
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_MEMO_SIZE = 4096
+_reads: dict[tuple[str, DialingParameters, int], tuple[Directory, PhoneNumber | None]] = {}
+_remotes: dict[tuple[PartyInfo, DialingParameters, int], tuple[Directory, Remote]] = {}
+"""Parsing a number (``phonenumbers``) is most of the reducer's time, and every event views
+every call of the line again: results are kept per (input, parameters, directory), the
+directory by identity (the line's configuration holds it), at most ``_MEMO_SIZE`` each."""
+
+
+def _remember(memo: dict[_K, tuple[Directory, _V]], key: _K, directory: Directory, value: _V) -> _V:
+    if len(memo) >= _MEMO_SIZE:
+        del memo[next(iter(memo))]  # the oldest
+    memo[key] = (directory, value)
+    return value
+
+
 def _read(
     address: str | None, params: DialingParameters, directory: Directory
 ) -> PhoneNumber | None:
     if not address:
         return None
+    key = (address, params, id(directory))
+    known = _reads.get(key)
+    if known is not None and known[0] is directory:
+        return known[1]
     try:
-        return normalise(address, params, directory, context=Context.INCOMING)
+        number = normalise(address, params, directory, context=Context.INCOMING)
     except NumberError:
-        return None
+        number = None
+    return _remember(_reads, key, directory, number)
 
 
 def remote_of(party: PartyInfo | None, params: DialingParameters, directory: Directory) -> Remote:
     """The remote party as people and programs see it: E.164 from ``userDN`` or the address."""
     if party is None:
         return Remote(number=None, display="")
+    key = (party, params, id(directory))
+    known = _remotes.get(key)
+    if known is not None and known[0] is directory:
+        return known[1]
+    return _remember(_remotes, key, directory, _remote_of(party, params, directory))
+
+
+def _remote_of(party: PartyInfo, params: DialingParameters, directory: Directory) -> Remote:
     address = _read(party.address, params, directory)
     user_dn = _read(party.user_dn, params, directory)
     number = (user_dn.e164 if user_dn else None) or (address.e164 if address else None)

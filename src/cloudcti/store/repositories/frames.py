@@ -65,15 +65,33 @@ class FramesRepository:
         self, now: int, *, keep_ms: int = KEEP_MS, keep_frames: int = KEEP_FRAMES
     ) -> int:
         """Delete frames older than ``keep_ms`` that are also not among their user's newest
-        ``keep_frames`` (kept: whichever is more); how many were deleted."""
+        ``keep_frames`` (kept: whichever is more); how many were deleted. Reads the whole
+        log (the periodic sweep); ``prune_user`` is the cheap one for a user being written."""
         inner = t.alias("newer")
-        cut = (
-            select(inner.c.seq)
-            .where(inner.c.user_id == t.c.user_id)
-            .order_by(inner.c.seq.desc())
-            .limit(1)
-            .offset(keep_frames - 1)
-            .scalar_subquery()
+        newest = select(func.max(inner.c.seq)).where(inner.c.user_id == t.c.user_id)
+        result = await self._conn.execute(
+            delete(t).where(
+                t.c.at < now - keep_ms, t.c.seq <= newest.scalar_subquery() - keep_frames
+            )
         )
-        result = await self._conn.execute(delete(t).where(t.c.at < now - keep_ms, t.c.seq < cut))
+        return result.rowcount
+
+    async def prune_user(
+        self,
+        user_id: str,
+        latest_seq: int,
+        now: int,
+        *,
+        keep_ms: int = KEEP_MS,
+        keep_frames: int = KEEP_FRAMES,
+    ) -> int:
+        """``prune`` for one user whose newest frame is ``latest_seq`` (a user's seqs have
+        no gaps): an index range, not a scan of the log. How many were deleted."""
+        result = await self._conn.execute(
+            delete(t).where(
+                t.c.user_id == user_id,
+                t.c.seq <= latest_seq - keep_frames,
+                t.c.at < now - keep_ms,
+            )
+        )
         return result.rowcount

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudcti.store.repositories._sql import insert_ignoring_duplicates
@@ -41,18 +41,25 @@ class ProcessedEventsRepository:
 
     async def prune(self, gateway_id: str, *, keep: int, older_than: int) -> int:
         """Delete the gateway's ids seen before ``older_than`` that are not among its newest
-        ``keep``; how many were deleted."""
-        newest = (
-            select(t.c.event_id)
-            .where(t.c.gateway_id == gateway_id)
-            .order_by(t.c.seen_at.desc(), t.c.event_id.desc())
-            .limit(keep)
-        )
-        result = await self._conn.execute(
-            delete(t).where(
-                t.c.gateway_id == gateway_id,
-                t.c.seen_at < older_than,
-                t.c.event_id.not_in(newest),
+        ``keep`` (by time, then id); how many were deleted. Finds the ``keep``-th newest in
+        the index instead of comparing every id with a list of the newest."""
+        mine = t.c.gateway_id == gateway_id
+        older = t.c.seen_at < older_than
+        if keep > 0:
+            newest = (
+                await self._conn.execute(
+                    select(t.c.seen_at, t.c.event_id)
+                    .where(mine)
+                    .order_by(t.c.seen_at.desc(), t.c.event_id.desc())
+                    .limit(1)
+                    .offset(keep - 1)
+                )
+            ).first()
+            if newest is None:  # fewer than ``keep`` ids
+                return 0
+            at, event_id = newest
+            older = and_(
+                older, or_(t.c.seen_at < at, and_(t.c.seen_at == at, t.c.event_id < event_id))
             )
-        )
+        result = await self._conn.execute(delete(t).where(mine, older))
         return result.rowcount
