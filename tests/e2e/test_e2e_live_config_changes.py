@@ -3,19 +3,24 @@ grant made while a colleague is forwarded sends the viewer that colleague's pres
 the target (and revoking it sends ``target: null``); a user's PBX login cleared by the admin
 or by themselves turns their line to ``needs_user_auth`` (``line_updated``) within about
 2 s, and back to ``in_service`` once they enter it again; a gateway disabled through the
-admin API turns its lines to ``disabled`` within about 2 s. Real server and simulator."""
+admin API turns its lines to ``disabled`` within about 2 s; a line changed in the database by
+another process (not this server's store) shows once the line watch rereads
+(``RELOAD_S``). Real server and simulator."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.sync.connection import Connection
 
-from tests.e2e.e2e_rig import ANNA, EVA, Site, demo_site, frames_until, recv, until
+from cloudcti.app import line_watch
+from cloudcti.store import Store, load_keyring
+from tests.e2e.e2e_rig import ANNA, EVA, Site, demo_site, frames_until, recv, run_async, until
 from tests.web.server import login
 
 NUMBER = "+4915199998888"
@@ -25,8 +30,14 @@ idle machine; a loaded CI run gets some slack)."""
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    with demo_site(Path(tmp_path_factory.mktemp("live-config"))) as s:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The installation's data directory (its SQLite database)."""
+    return Path(tmp_path_factory.mktemp("live-config"))
+
+
+@pytest.fixture(scope="module")
+def site(data_dir: Path) -> Iterator[Site]:
+    with demo_site(data_dir) as s:
         admin = s.company
         assert admin is not None
         s.headers["admin"] = login(s.api, admin.admin_username, admin.admin_password)
@@ -135,6 +146,36 @@ def test_a_cleared_pbx_login_shows_as_needs_user_auth_within_two_seconds(
         assert "credentials" in frame["data"]["state_reason"]
         assert own_line(site, "eva.wagner")["state"] == "needs_user_auth"
         _enter_pbx_login(site, ws, line["id"])
+
+
+async def _set_line_disabled(data_dir: Path, line_id: str, disabled: bool) -> None:
+    """Another writer of the database (as ``cloudcti admin`` would be): its own store."""
+    keyring = load_keyring(data_dir, {"CLOUDCTI_SECRET_KEY": "A" * 43})
+    store = await Store.open(keyring, data_dir=data_dir)
+    try:
+        async with store.transaction() as tx:
+            line = await tx.lines.get(line_id)
+            assert line is not None
+            await tx.lines.update(replace(line, disabled=disabled))
+    finally:
+        await store.close()
+
+
+def test_a_line_changed_by_another_process_shows_after_the_reload(
+    site: Site, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line_watch, "RELOAD_S", 1.0)
+    line = own_line(site, "david.fischer")
+    assert line["state"] == "in_service"
+    with site.socket("david.fischer") as ws:
+        opened(ws)
+        changed = time.monotonic()
+        run_async(_set_line_disabled(data_dir, line["id"], True))
+        frame = frames_until(ws, line_in("disabled", line["id"]), timeout=5)[-1]
+        assert time.monotonic() - changed < 1.0 + PROMPT_S
+        assert frame["data"]["state_reason"] == "the line is disabled"
+        run_async(_set_line_disabled(data_dir, line["id"], False))
+        frames_until(ws, line_in("in_service", line["id"]), timeout=5)
 
 
 def test_a_gateway_disabled_by_the_admin_disables_its_lines_within_two_seconds(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -49,10 +50,22 @@ async def sqlite_store(tmp_path: Path, keyring: KeyRing) -> AsyncIterator[Store]
         await opened.close()
 
 
-async def test_sqlite_files_go_through_the_inline_driver(sqlite_store: Store) -> None:
+async def test_sqlite_files_go_through_the_inline_driver_without_threads(
+    sqlite_store: Store,
+) -> None:
     async with sqlite_store.engine.connect() as conn:
         raw = await conn.get_raw_connection()
         assert isinstance(raw.driver_connection, InlineConnection)
+    threads = threading.active_count()
+
+    async def work(k: int) -> None:
+        async with sqlite_store.transaction() as tx:
+            await tx.processed_events.mark("g", [f"e-{k}"], k)
+        async with sqlite_store.read() as tx:
+            await tx.users.all()
+
+    await asyncio.gather(*(work(k) for k in range(20)))
+    assert threading.active_count() == threads  # aiosqlite would run a thread per connection
 
 
 async def test_a_read_keeps_its_snapshot_while_a_write_commits(store: Store) -> None:
