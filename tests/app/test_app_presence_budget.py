@@ -239,3 +239,26 @@ async def test_a_rights_change_while_the_subject_is_due_unchanged_still_sends_th
     finally:
         await service.stop()
         await store.close()
+
+
+async def test_a_round_that_reads_new_rights_before_the_notice_loses_no_target(
+    tmp_path: Path,
+) -> None:
+    """The team is committed, a round for someone else runs (and reads the new rights), and
+    only then ``rights_changed`` comes (as when a commit's reply is still on its way from
+    PostgreSQL): Ben must still get Anna's target."""
+    current = {ANNA: forwarded(TARGET), BEN: AVAILABLE, CLARA: AVAILABLE, DAVID: AVAILABLE}
+    store, service, frames = await open_service(tmp_path, current, 1000.0, team=[])
+    try:
+        async with store.transaction() as tx:
+            await tx.rights.add_team(TeamRecord("t-1", "Vertrieb", frozenset({ANNA, BEN})))
+        service.current[CLARA] = Presence(PresenceState.DND)
+        service.changed(CLARA)
+        await settled(frames, 3)
+        service.rights_changed()
+        await settled(frames, 4)
+        about_anna = {v: [d for d in frames.to(v) if d["user_id"] == ANNA] for v in current}
+        assert about_anna == {ANNA: [], BEN: [anna_as_seen(TARGET)], CLARA: [], DAVID: []}
+    finally:
+        await service.stop()
+        await store.close()

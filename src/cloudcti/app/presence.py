@@ -96,7 +96,7 @@ class PresenceService:
         self._clock = clock
         self._due: dict[str, tuple[float, float]] = {}  # subject → (first change, last change)
         self._sent: dict[str, Presence] = {}
-        self._rights = Rights()  # as last used for frames
+        self._rights = Rights()  # as of the last re-send of targets (or the start)
         self._rights_changed = False
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -200,8 +200,10 @@ class PresenceService:
         async with self._store.read() as tx:
             viewers = [u.id for u in await tx.users.all()]
             rights = await load_rights(tx)
-        old_rights, self._rights = self._rights, rights
         resend, self._rights_changed = self._rights_changed, False
+        old_rights = self._rights
+        if resend:  # else keep the baseline: the notice may come after a round read them
+            self._rights = rights
         sent = 0
         published: set[str] = set()
         for subject in subjects:
