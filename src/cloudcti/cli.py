@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from pathlib import Path
 
 import typer
@@ -122,9 +124,16 @@ def sim(
 
     for line in describe(server.sim.pbx):
         typer.echo(f"  {line}")
+    from cloudcti import gc_policy
+
+    gc_policy.settle()
+    collected = time.monotonic()
     try:
         while server.is_alive():
             server.join(0.5)
+            if time.monotonic() - collected > gc_policy.FULL_COLLECTION_S:
+                gc.collect()
+                collected = time.monotonic()
     except KeyboardInterrupt:
         typer.echo("cloudcti sim: stopping")
     finally:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from cloudcti import __version__
+from cloudcti import __version__, gc_policy
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.ports import PbxPort
 from cloudcti.web import admin_ui, client_ui
@@ -53,9 +54,12 @@ def create_app(settings: Settings, *, pbx: PbxPort | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cti = await CloudCti.open(settings, pbx=pbx)
         app.state.cti = cti
+        gc_policy.settle()
+        collector = asyncio.create_task(gc_policy.collect_periodically())
         try:
             yield
         finally:
+            collector.cancel()
             await cti.close()
 
     app = FastAPI(
