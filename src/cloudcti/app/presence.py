@@ -96,7 +96,7 @@ class PresenceService:
         self._clock = clock
         self._due: dict[str, tuple[float, float]] = {}  # subject → (first change, last change)
         self._sent: dict[str, Presence] = {}
-        self._rights = Rights()  # as last used for frames
+        self._rights = Rights()  # as of the last re-send of targets (or the start)
         self._rights_changed = False
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -200,23 +200,27 @@ class PresenceService:
         async with self._store.read() as tx:
             viewers = [u.id for u in await tx.users.all()]
             rights = await load_rights(tx)
-        old_rights, self._rights = self._rights, rights
+        resend, self._rights_changed = self._rights_changed, False
+        old_rights = self._rights
+        if resend:  # else keep the baseline: the notice may come after a round read them
+            self._rights = rights
         sent = 0
-        if self._rights_changed:
-            self._rights_changed = False
-            sent += self._resend_targets(viewers, old_rights, rights, set(subjects))
+        published: set[str] = set()
         for subject in subjects:
             presence = await self.of_user(subject)
             if self._sent.get(subject) == presence:
                 continue
             self._sent[subject] = presence
+            published.add(subject)
             sent += self._publish(subject, presence, [v for v in viewers if v != subject], rights)
             await asyncio.sleep(0)  # a round of many subjects must not hold up call events
+        if resend:  # a subject due but unchanged is not in ``published``: re-sent here
+            sent += self._resend_targets(viewers, old_rights, rights, published)
         return sent
 
     def _resend_targets(self, viewers: list[str], old: Rights, new: Rights, skip: set[str]) -> int:
         """Frames for viewers who now see a current target differently (``skip``: subjects
-        sent afresh in this round anyway)."""
+        sent afresh with the new rights in this round)."""
         sent = 0
         for subject, presence in self._sent.items():
             if presence.forwarding.target is None or subject in skip:

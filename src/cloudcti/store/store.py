@@ -154,6 +154,8 @@ class Store:
         is a mistake (it may fail with "database is locked")."""
         async with self.engine.connect() as conn:
             await conn.execution_options(**{READ_ONLY: True})
+            if self._writer is None:  # PostgreSQL: READ COMMITTED would see later commits
+                await conn.execution_options(isolation_level="REPEATABLE READ")
             async with conn.begin():
                 yield Transaction(conn, self.keyring, self._hashing)
 
