@@ -80,6 +80,9 @@ async def drive(url: str, lines: int, rate: float, seconds: float) -> None:
 
         async def post(path: str, body: dict[str, str]) -> dict[str, Any]:
             async with control.post(path, json=body) as response:
+                response.raise_for_status()
+                if response.status == 204:
+                    return {}
                 answer: dict[str, Any] = await response.json()
                 return answer
 

@@ -3,8 +3,9 @@
 handed to the user's live connections (``FrameHub``).
 
 Calls come first: ``presence_updated`` frames (one per colleague for every change) are
-written in slices of at most ``MAX_BULK_FRAMES``, and only after everything else queued, so
-a wave of presence never holds back a call frame for longer than one slice. A frame's data
+written in slices of at most ``MAX_BULK_FRAMES``, only after everything else queued and at
+most ``BULK_FRAMES_PER_S``, so a wave of presence never holds back a call frame for longer
+than one slice. A frame's data
 is encoded to JSON once and shared by every viewer who gets the same data."""
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ MAX_WRITE_BATCH = 200
 """Bus messages whose frames are stored in one transaction (those queued meanwhile)."""
 MAX_BULK_FRAMES = 100
 """Presence frames stored in one transaction, after the other frames queued."""
+BULK_FRAMES_PER_S = 4000.0
+"""Presence frames are written and sent at most this fast, evenly: a wave of them takes the
+event loop in short slices between call events instead of all at once."""
 BULK_TYPES = frozenset({"presence_updated"})
 _log = logging.getLogger(__name__)
 
@@ -146,6 +150,7 @@ class FrameLog:
         self._latest: dict[str, int] = {}
         self._urgent: deque[BusMessage] = deque()
         self._bulk: deque[BusMessage] = deque()
+        self._next_bulk = 0.0  # loop time from which the next presence slice may go
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -201,28 +206,36 @@ class FrameLog:
         return [Frame(r.seq, r.type, json.loads(r.data), r.data) for r in records]
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             if not self._urgent and not self._bulk:
                 self._idle.set()
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            messages = self._take()
+            messages = self._take(loop.time())
+            if not messages:  # only presence frames, and their next slice is not due yet
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._next_bulk - loop.time())
+                continue
             try:
                 await self._write(messages)
             except Exception:  # one failed write must not end the stream; clients resync
                 _log.exception("writing frames failed")
             await asyncio.sleep(0)  # let the connections send this slice before the next
 
-    def _take(self) -> list[BusMessage]:
-        """The next slice: what is urgent first, then presence frames."""
+    def _take(self, now: float) -> list[BusMessage]:
+        """The next slice: what is urgent, then presence frames if their slice is due."""
         messages: list[BusMessage] = []
         while self._urgent and len(messages) < MAX_WRITE_BATCH:
             messages.append(self._urgent.popleft())
-        bulk = 0
-        while self._bulk and bulk < MAX_BULK_FRAMES:
-            messages.append(self._bulk.popleft())
-            bulk += 1
+        if self._bulk and now >= self._next_bulk:
+            bulk = 0
+            while self._bulk and bulk < MAX_BULK_FRAMES:
+                messages.append(self._bulk.popleft())
+                bulk += 1
+            self._next_bulk = now + bulk / BULK_FRAMES_PER_S
         return messages
 
     async def _write(self, messages: list[BusMessage]) -> None:
