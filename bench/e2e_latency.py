@@ -322,6 +322,7 @@ async def main(args: argparse.Namespace) -> None:
             f"{presence / span_s:.0f} frames/s"
         )
         print(f"frames by type: {dict(sorted(clients.frames.items()))}")
+        print(f"server memory: {_memory_mb(server.pid)}")
         medians = {k: round(statistics.median(v), 1) for k, v in sorted(clients.by_type.items())}
         print(f"p50 ms by stamp: {medians}")
         if args.timeline and clients.timeline:
@@ -348,6 +349,14 @@ async def main(args: argparse.Namespace) -> None:
                     process.wait(15)
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _memory_mb(pid: int) -> str:
+    """Resident and peak resident memory of ``pid`` (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status if ":" in line)
+    rss, peak = (int(fields[k].split()[0]) // 1024 for k in ("VmRSS", "VmHWM"))
+    return f"{rss} MB resident, peak {peak} MB"
 
 
 async def _until_quiet(pid: int, timeout: float = 120) -> float:
