@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from cloudcti.store import ConflictError, FrameRecord, KeyRing, Store, StoreError, Transaction
+from cloudcti.store import (
+    ConflictError,
+    DatabaseBusyError,
+    FrameRecord,
+    KeyRing,
+    Store,
+    Transaction,
+)
 from cloudcti.store import engine as engine_module
 from cloudcti.store.engine import DATABASE_FILE_NAME
 from cloudcti.store.inline_sqlite import InlineConnection
@@ -195,9 +202,11 @@ async def test_a_write_fails_clearly_after_the_busy_timeout_and_the_store_recove
         holder = _hold_write_lock(tmp_path / DATABASE_FILE_NAME, 3.0)
         try:
             started = time.monotonic()
-            with pytest.raises((OperationalError, StoreError), match="database is locked"):
+            with pytest.raises(DatabaseBusyError, match="database is busy") as raised:
                 await _mark(store, "ours")
             waited = time.monotonic() - started
+            assert isinstance(raised.value.__cause__, OperationalError)
+            assert "database is locked" in str(raised.value.__cause__)
             assert 0.2 <= waited < 2.5, waited  # the short timeout, not the default 5 s
             async with store.read() as tx:  # reads go on meanwhile (WAL)
                 assert await tx.users.all() == []

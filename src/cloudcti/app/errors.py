@@ -19,9 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cloudcti.store import DatabaseBusyError
+
 __all__ = [
     "AppError",
     "ConflictError",
+    "DatabaseBusyError",
     "FieldError",
     "ForbiddenError",
     "InvalidInputError",

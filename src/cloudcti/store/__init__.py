@@ -7,6 +7,7 @@ from __future__ import annotations
 from cloudcti.store.engine import create_engine, sqlite_url
 from cloudcti.store.errors import (
     ConflictError,
+    DatabaseBusyError,
     KeyFileError,
     NotFoundError,
     SecretUnreadableError,
@@ -32,6 +33,7 @@ from cloudcti.store.vault import KeyRing, Secret, SecretKey, load_keyring
 
 __all__ = [
     "ConflictError",
+    "DatabaseBusyError",
     "DialingParametersRecord",
     "FrameRecord",
     "GatewayRecord",

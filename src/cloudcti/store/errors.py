@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConflictError",
+    "DatabaseBusyError",
     "KeyFileError",
     "NotFoundError",
     "SecretUnreadableError",
@@ -30,6 +31,10 @@ class NotFoundError(StoreError):
 
 class ConflictError(StoreError):
     """A unique name or a reference is violated."""
+
+
+class DatabaseBusyError(StoreError):
+    """Another process held the database's write lock for longer than the busy timeout."""
 
 
 class VaultError(StoreError):

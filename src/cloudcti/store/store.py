@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cloudcti.store.engine import READ_ONLY, create_engine, sqlite_url
-from cloudcti.store.errors import StoreError
+from cloudcti.store.errors import DatabaseBusyError, StoreError
 from cloudcti.store.migrate import upgrade
 from cloudcti.store.passwords import PasswordHashing
 from cloudcti.store.repositories import (
@@ -120,7 +121,7 @@ class Store:
         """A transaction: committed when the block ends, rolled back if it raises. A task
         must not open a second one inside it (``RuntimeError`` on SQLite)."""
         if self._writer is None:
-            async with self.engine.begin() as conn:
+            async with _busy_as_error(), self.engine.begin() as conn:
                 tx = Transaction(conn, self.keyring, self._hashing)
                 yield tx
         else:
@@ -136,7 +137,7 @@ class Store:
                 ) from None
             self._writing = task
             try:
-                async with self.engine.begin() as conn:
+                async with _busy_as_error(), self.engine.begin() as conn:
                     tx = Transaction(conn, self.keyring, self._hashing)
                     yield tx
             finally:
@@ -152,7 +153,7 @@ class Store:
         """A transaction for reading only: it sees one consistent snapshot and never waits
         for writers (SQLite: a deferred transaction beside the writer; WAL). Writing in it
         is a mistake (it may fail with "database is locked")."""
-        async with self.engine.connect() as conn:
+        async with _busy_as_error(), self.engine.connect() as conn:
             await conn.execution_options(**{READ_ONLY: True})
             if self._writer is None:  # PostgreSQL: READ COMMITTED would see later commits
                 await conn.execution_options(isolation_level="REPEATABLE READ")
@@ -162,3 +163,17 @@ class Store:
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _busy_as_error() -> AsyncIterator[None]:
+    """SQLite's "database is locked" (another process writing past the busy timeout) as
+    ``DatabaseBusyError``; every other error as it is."""
+    try:
+        yield
+    except OperationalError as error:
+        if "locked" in str(error.orig) or "busy" in str(error.orig):
+            raise DatabaseBusyError(
+                "the database is busy: another program is writing to it; try again"
+            ) from error
+        raise

@@ -16,6 +16,7 @@ from cloudcti.app.core import StartupError
 from cloudcti.app.errors import (
     AppError,
     ConflictError,
+    DatabaseBusyError,
     FieldError,
     ForbiddenError,
     InvalidInputError,
@@ -152,6 +153,13 @@ def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(error.status_code, slug, title, str(error.detail), headers=headers)
 
 
+def _database_busy(request: Request, error: Exception) -> JSONResponse:
+    log.warning("database busy in %s %s: %s", request.method, request.url.path, error)
+    return problem_response(
+        503, "database-busy", "Database busy", str(error), headers={"Retry-After": "1"}
+    )
+
+
 def _bug(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error in %s %s", request.method, request.url.path)
     return problem_response(
@@ -165,4 +173,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(DatabaseBusyError, _database_busy)
     app.add_exception_handler(Exception, _bug)
