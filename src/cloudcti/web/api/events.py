@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -164,7 +165,10 @@ class _Login:
         return not self.ended
 
     async def watch(self) -> None:
-        """Return once the token is no longer valid (checked every ``TOKEN_CHECK_S``)."""
+        """Return once the token is no longer valid (checked every ``TOKEN_CHECK_S``, the
+        first time at a random point of the first interval: connections opened together,
+        e.g. after a server restart, must not all check at the same moment)."""
+        await asyncio.sleep(random.uniform(0, TOKEN_CHECK_S))
         while await self.valid():
             await asyncio.sleep(TOKEN_CHECK_S)
 
