@@ -4,12 +4,28 @@ run as ``python bench/<script>.py`` (so this directory is on ``sys.path``)."""
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
 import httpx
 
 MONITOR = "bench.monitor@example.net"
 PASSWORD = "Bench-Pw-1"  # noqa: S105 - a throwaway account of the throwaway simulator
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def line_user(k: int) -> str:

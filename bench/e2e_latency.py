@@ -23,7 +23,6 @@ import gc
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,7 @@ import uvloop
 from argon2 import PasswordHasher
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench_company import MONITOR, PASSWORD, line_user, set_up_sim
+from bench_company import MONITOR, PASSWORD, free_port, line_user, process_cpu, set_up_sim
 from cloudcti.app import CloudCti, Settings
 from cloudcti.app.dialing import DialingParametersSpec
 from cloudcti.app.gateways import GatewaySpec
@@ -51,19 +50,6 @@ LOGIN_PASSWORD = "bench-login-1"  # noqa: S105
 KEY = "B" * 43
 EVENTS_PER_CALL = 5  # what one ring-answer-hangup sends on the line's subscriptions
 STAMPS = {"call_created": "created_at", "call_ended": "ended_at"}
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process ``pid`` (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def epoch_ms(iso_time: str) -> float:

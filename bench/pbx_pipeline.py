@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,25 +27,12 @@ from typing import Any
 import aiohttp
 import httpx
 
-from bench_company import MONITOR, PASSWORD, line_user, set_up_sim
+from bench_company import MONITOR, PASSWORD, free_port, line_user, process_cpu, set_up_sim
 from cloudcti.pbx import Delivery, GatewayConfig, GatewayRuntime, GatewayState
 from cloudcti.xsi import CallAnsweredEvent, CallReceivedEvent, CallReleasedEvent
 
 CALLERS = 32  # concurrent calls of the driver in the unpaced phase
 EVENTS_PER_CALL = 5  # measured: what one ring-answer-hangup sends on the line's subscriptions
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process ``pid`` (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def drive(url: str, lines: int, rate: float, seconds: float) -> None:
