@@ -1,6 +1,7 @@
 """The benchmarks' simulated company: a monitoring user and ``lines`` line users, set up
-through the simulator's control API (CONTRACT.md §4). Imported by the bench scripts, which
-run as ``python bench/<script>.py`` (so this directory is on ``sys.path``)."""
+through the simulator's control API (CONTRACT.md §4), and the small helpers the benchmarks
+share. Imported by the bench scripts, which run as ``python bench/<script>.py`` (so this
+directory is on ``sys.path``)."""
 
 from __future__ import annotations
 
