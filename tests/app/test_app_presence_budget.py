@@ -9,7 +9,7 @@ service; the presences are scripted (``of_user``), as in ``test_app_presence_coa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -178,6 +178,12 @@ def anna_as_seen(target: str | None) -> dict[str, Any]:
     }
 
 
+def assert_only_ben_got_annas_target(frames: Frames, viewers: Iterable[str]) -> None:
+    """Ben (now Anna's teammate) got her presence once, with the target; nobody else any."""
+    about_anna = {v: [d for d in frames.to(v) if d["user_id"] == ANNA] for v in viewers}
+    assert about_anna == {ANNA: [], BEN: [anna_as_seen(TARGET)], CLARA: [], DAVID: []}
+
+
 async def settled(frames: Frames, count: int) -> None:
     """Wait until ``count`` frames were published, then a little longer for stray ones."""
     loop = asyncio.get_running_loop()
@@ -234,8 +240,7 @@ async def test_a_rights_change_while_the_subject_is_due_unchanged_still_sends_th
         await asyncio.sleep(COALESCE_S * 1.2)  # due while the fan-out still pauses
         await rights.create_team(TeamSpec("Vertrieb", (ANNA, BEN)))
         await settled(frames, 4)
-        about_anna = {v: [d for d in frames.to(v) if d["user_id"] == ANNA] for v in current}
-        assert about_anna == {ANNA: [], BEN: [anna_as_seen(TARGET)], CLARA: [], DAVID: []}
+        assert_only_ben_got_annas_target(frames, current)
     finally:
         await service.stop()
         await store.close()
@@ -257,8 +262,7 @@ async def test_a_round_that_reads_new_rights_before_the_notice_loses_no_target(
         await settled(frames, 3)
         service.rights_changed()
         await settled(frames, 4)
-        about_anna = {v: [d for d in frames.to(v) if d["user_id"] == ANNA] for v in current}
-        assert about_anna == {ANNA: [], BEN: [anna_as_seen(TARGET)], CLARA: [], DAVID: []}
+        assert_only_ben_got_annas_target(frames, current)
     finally:
         await service.stop()
         await store.close()

@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from websockets.sync.client import connect
 
 from cloudcti.app import CloudCti
@@ -26,16 +24,6 @@ from tests.web.server import login, serve, settings_for
 
 PORTAL_PASSWORD = "Im-Portal-Geaendert-4u"
 PATH = "/api/v1/users/me/pbx-credentials"
-
-
-@pytest.fixture
-def sim() -> Iterator[SimServer]:
-    server = SimServer(host="127.0.0.1", ports=[0], scenario="demo")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _requests(control: httpx.Client, since: int) -> list[dict[str, Any]]:

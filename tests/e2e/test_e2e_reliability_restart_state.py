@@ -12,12 +12,10 @@ serve`` as a real process killed with SIGKILL and started again on the same data
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from websockets.sync.client import connect
 
 from cloudcti.sim.server import SimServer
@@ -26,16 +24,6 @@ from tests.e2e.process_rig import kill, serve_process, set_up_company
 from tests.web.server import login
 
 ME = "/api/v1/users/me"
-
-
-@pytest.fixture
-def sim() -> Iterator[SimServer]:
-    server = SimServer(host="127.0.0.1", ports=[0], scenario="demo")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _get(api: httpx.Client, headers: dict[str, str], path: str) -> Any:

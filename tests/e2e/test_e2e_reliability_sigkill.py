@@ -6,12 +6,10 @@ kill and the one that spanned it — whatever the PBX redelivers of what was nev
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from cloudcti.sim.server import SimServer
 from tests.e2e.e2e_rig import ANNA, CALLER, until
@@ -19,16 +17,6 @@ from tests.e2e.process_rig import kill, serve_process, set_up_company
 from tests.web.server import login
 
 OTHER_CALLER = "+4940112233445"
-
-
-@pytest.fixture
-def sim() -> Iterator[SimServer]:
-    server = SimServer(host="127.0.0.1", ports=[0], scenario="demo")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _calls(api: httpx.Client, headers: dict[str, str]) -> list[dict[str, Any]]:

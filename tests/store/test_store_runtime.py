@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from cloudcti.store import FrameRecord, IdempotencyRecord, Store, TokenRecord
+from cloudcti.store import FrameRecord, IdempotencyRecord, Store, TokenRecord, Transaction
 from tests.store.store_fixtures import journal_record, seed_company
 
 _DAY = 86_400_000
@@ -64,24 +64,29 @@ async def test_frame_log_replays_after_a_seq_and_says_when_it_cannot(store: Stor
         assert await tx.frames.since("u-anna", 4) is None  # a seq this server never sent
 
 
+NOW = 10_000_000
+OLD, FRESH = NOW - 11 * 60_000, NOW - 60_000
+
+
+async def _old_frames_of_anna_and_ben(tx: Transaction) -> None:
+    """Anna: 1,200 old frames -> the newest 1,000 stay. Ben: 1,100 frames, the last 300
+    fresh -> the newest 1,000 stay (more than 300)."""
+    await tx.frames.append("u-anna", [FrameRecord(s, "t", "{}", OLD) for s in range(1, 1201)])
+    await tx.frames.append(
+        "u-ben", [FrameRecord(s, "t", "{}", OLD if s <= 800 else FRESH) for s in range(1, 1101)]
+    )
+
+
 async def test_frame_log_keeps_ten_minutes_or_a_thousand_frames_whichever_is_more(
     store: Store,
 ) -> None:
-    now = 10_000_000
-    old, fresh = now - 11 * 60_000, now - 60_000
     async with store.transaction() as tx:
-        # Anna: 1,200 old frames -> the newest 1,000 stay.
-        await tx.frames.append("u-anna", [FrameRecord(s, "t", "{}", old) for s in range(1, 1201)])
-        # Ben: 1,100 frames, the last 300 fresh -> the newest 1,000 stay (more than 300).
-        await tx.frames.append(
-            "u-ben",
-            [FrameRecord(s, "t", "{}", old if s <= 800 else fresh) for s in range(1, 1101)],
-        )
+        await _old_frames_of_anna_and_ben(tx)
         # Carla: 1,500 fresh frames -> all stay (ten minutes is more).
         await tx.frames.append(
-            "u-carla", [FrameRecord(s, "t", "{}", fresh) for s in range(1, 1501)]
+            "u-carla", [FrameRecord(s, "t", "{}", FRESH) for s in range(1, 1501)]
         )
-        assert await tx.frames.prune(now) == 200 + 100
+        assert await tx.frames.prune(NOW) == 200 + 100
         assert await tx.frames.since("u-anna", 199) is None
         assert len(await tx.frames.since("u-anna", 200) or []) == 1000
         assert len(await tx.frames.since("u-ben", 100) or []) == 1000
@@ -89,19 +94,13 @@ async def test_frame_log_keeps_ten_minutes_or_a_thousand_frames_whichever_is_mor
 
 
 async def test_pruning_one_user_keeps_the_same_frames_as_the_sweep(store: Store) -> None:
-    now = 10_000_000
-    old, fresh = now - 11 * 60_000, now - 60_000
     async with store.transaction() as tx:
-        await tx.frames.append("u-anna", [FrameRecord(s, "t", "{}", old) for s in range(1, 1201)])
-        await tx.frames.append(
-            "u-ben",
-            [FrameRecord(s, "t", "{}", old if s <= 800 else fresh) for s in range(1, 1101)],
-        )
-        assert await tx.frames.prune_user("u-anna", 1200, now) == 200
-        assert await tx.frames.prune_user("u-anna", 1200, now) == 0
+        await _old_frames_of_anna_and_ben(tx)
+        assert await tx.frames.prune_user("u-anna", 1200, NOW) == 200
+        assert await tx.frames.prune_user("u-anna", 1200, NOW) == 0
         assert len(await tx.frames.since("u-anna", 200) or []) == 1000
         assert await tx.frames.since("u-ben", 0) is not None  # Ben's untouched
-        assert await tx.frames.prune_user("u-ben", 1100, now) == 100
+        assert await tx.frames.prune_user("u-ben", 1100, NOW) == 100
         assert len(await tx.frames.since("u-ben", 100) or []) == 1000
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 from cloudcti.app._store import new_id, store_errors
 from cloudcti.app.dialing import to_domain
@@ -27,6 +28,7 @@ __all__ = [
     "LinesService",
     "line_status",
     "normalise_line_number",
+    "spec_of",
     "view_of",
 ]
 
@@ -98,10 +100,19 @@ def line_status(
     return Status("in_service", "monitored; call control with the user's credentials")
 
 
+_SPEC_FIELDS = tuple(f.name for f in dataclass_fields(LineSpec))
+
+
 def view_of(r: LineRecord, status: Status) -> LineView:
     """The line as shown, in the given state."""
-    return LineView(
-        id=r.id,
+    spec = spec_of(r)
+    values = {name: getattr(spec, name) for name in _SPEC_FIELDS}
+    return LineView(id=r.id, **values, state=status.state, state_reason=status.reason)
+
+
+def spec_of(r: LineRecord) -> LineSpec:
+    """The stored line as an admin writes it (its own copy of the parameters)."""
+    return LineSpec(
         gateway_id=r.gateway_id,
         pbx_user_id=r.pbx_user_id,
         number=r.number,
@@ -110,8 +121,6 @@ def view_of(r: LineRecord, status: Status) -> LineView:
         user_id=r.user_id,
         disabled=r.disabled,
         parameters=dict(r.parameters),
-        state=status.state,
-        state_reason=status.reason,
     )
 
 
@@ -241,18 +250,8 @@ class LinesService:
 
     async def spec(self, id: str) -> LineSpec:
         """The stored line as a spec (the base a PATCH is merged into)."""
-        async with self._store.transaction() as tx:
-            r = await _get(tx, id)
-        return LineSpec(
-            gateway_id=r.gateway_id,
-            pbx_user_id=r.pbx_user_id,
-            number=r.number,
-            extension=r.extension,
-            display_name=r.display_name,
-            user_id=r.user_id,
-            disabled=r.disabled,
-            parameters=dict(r.parameters),
-        )
+        async with self._store.read() as tx:
+            return spec_of(await _get(tx, id))
 
     async def create(self, spec: LineSpec) -> LineView:
         """Store a new line; ``ConflictError`` if the gateway has one for the PBX user already."""
